@@ -1,0 +1,148 @@
+"""The `tdkt` command: ingest, documents, show (search, ask, serve and bench join as they land).
+
+Every command takes `--index DIR` (or TDKT_INDEX) and `--json`.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from service import settings
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _emit(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+index_option = click.option("--index", "index", envvar="TDKT_INDEX", default=None,
+                            help="Folder of the ingested state (default: TDKT_INDEX or .tdkt/index).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+as_of_option = click.option("--as-of", "as_of", callback=_date, default=None,
+                            help="Compute validity on this date (YYYY-MM-DD); default today.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Regulation assistant for Vietnamese thi đua, khen thưởng (TĐKT)."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@json_option
+@click.option("--no-index", is_flag=True, help="Only parse and store; do not update the search index.")
+def ingest(paths, index, as_json, no_index):
+    """Ingest regulation files or folders (default: the shared TĐKT corpus)."""
+    from tqdm import tqdm
+
+    from ingest.batch import collect_files, IngestReport, ingest_paths
+    from ingest.store import DocumentStore
+
+    root = settings.index_dir(index)
+    paths = paths or (settings.get("TDKT_CORPUS"),)
+    store = DocumentStore(root)
+    total = len(collect_files(paths, IngestReport()))
+    bar = tqdm(total=total, unit="file", desc="ingest", file=sys.stderr, disable=as_json or total == 0)
+
+    def progress(path: Path) -> None:
+        bar.set_postfix_str(path.name[:40])
+        bar.update(1)
+
+    report = ingest_paths(paths, store, progress=progress)
+    bar.close()
+    result = report.to_dict()
+    if not no_index and report.documents:
+        result["index"] = _sync_index(root, quiet=as_json)
+    if as_json:
+        _emit(result)
+    else:
+        click.echo(f"documents: {report.documents} ({len(report.added)} added, {len(report.replaced)} replaced, "
+                   f"{len(report.unchanged)} unchanged) · provisions: {report.provisions} · "
+                   f"warnings: {len(report.warnings)} · failures: {len(report.failures)} · {report.seconds:.1f} s")
+        for w in report.warnings:
+            click.echo(f"  warning: {w}")
+        for f, reason in report.failures:
+            click.echo(f"  FAILED {f}: {reason}")
+        if report.skipped:
+            click.echo(f"  skipped {len(report.skipped)} file(s) of unsupported types")
+    if report.failures and not report.documents:
+        sys.exit(1)
+
+
+def _sync_index(root: Path, quiet: bool) -> dict | None:
+    """Bring the search index up to date with the stored documents (once index/ provides it)."""
+    try:
+        from index.search import sync_index
+    except ImportError:
+        return None
+    return sync_index(root, progress=not quiet)
+
+
+@main.command()
+@index_option
+@json_option
+@as_of_option
+def documents(index, as_json, as_of):
+    """List known documents: số hiệu, type, title, dates, status, articles, and what the corpus lacks."""
+    from service.library import Library
+
+    lib = Library(settings.index_dir(index))
+    rows = lib.document_list(as_of or settings.today())
+    if as_json:
+        _emit(rows)
+        return
+    for r in rows:
+        size = (f"{r['articles']} điều" if r.get("articles") else "") + (
+            f" + {r['attached_articles']} điều kèm theo" if r.get("attached_articles") else "") + (
+            f"{r['sections']} mục" if r.get("sections") else "")
+        held = "" if r["held"] else "  [không có trong kho văn bản]"
+        click.echo(f"{r['doc']:<20} {r['type']:<16} {r['status']:<30} {size:<28} {(r['title'] or '')[:60]}{held}")
+
+
+@main.command()
+@click.argument("ref")
+@index_option
+@json_option
+@as_of_option
+def show(ref, index, as_json, as_of):
+    """Print one provision: "khoản 2 Điều 24 NĐ 152/2025", "dieu 7 luat tdkt 2022", "mục II.2 KH 157"."""
+    from service.library import Library, UnknownReference
+
+    lib = Library(settings.index_dir(index))
+    try:
+        p = lib.resolve(ref)
+    except UnknownReference as exc:
+        if as_json:
+            _emit({"error": str(exc)})
+        else:
+            click.echo(f"not found: {exc}", err=True)
+        sys.exit(2)
+    status = lib.status_text(p.doc, as_of or settings.today())
+    if as_json:
+        _emit({"doc": p.doc, "article": p.article_number, "clause": int(p.clause) if p.clause else None,
+               "point": p.point, "section": p.section, "part": p.part, "label": p.label, "text": p.text,
+               "status": status})
+        return
+    click.echo(p.label)
+    if p.chapter:
+        click.echo(p.chapter)
+    click.echo(f"[{status}]")
+    click.echo("")
+    click.echo(p.text)
+
+
+if __name__ == "__main__":
+    main()
