@@ -12,7 +12,9 @@ from datetime import date
 
 from ingest.model import DocumentInfo, Paragraph
 
-_SO = re.compile(r"^(?:[^\W\d_]+\s+){0,3}[Ss]ố\s*:?\s*([0-9][0-9A-Za-zĐđ/\-.]*[0-9A-Za-zĐđ])")
+# "Số: 152/2025/NĐ-CP", "Luật số: 06/2022/QH15", "CHÍNH PHỦ___ Số: 170/2025/NĐ-CP | …": the colon
+# separates the document's own number from "Căn cứ Nghị định số 91/2017/NĐ-CP" citations.
+_SO = re.compile(r"(?:^|[\s|_*(])[Ss]ố\s*:\s*([0-9][0-9A-Za-zĐđ/\-.]*[0-9A-Za-zĐđ])")
 _PLACE_DATE = re.compile(r"^(?P<place>[^,;:]{2,40}?),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})")
 _START_BODY = re.compile(r"^(?:Điều|ĐIỀU)\s+1\b|^(?:Chương|CHƯƠNG|Phần|PHẦN)\s+(?:I|1|thứ|THỨ)\b|^I\.\s")
 _NATIONAL = re.compile(r"CỘNG H(?:ÒA|OÀ) XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*[-–]\s*Tự do", re.I)
@@ -100,14 +102,14 @@ def parse_header(paragraphs: list[Paragraph], fallback_name: str) -> Header:
         t = texts[i]
         if t.startswith(("Căn cứ", "Thực hiện", "Theo")):
             continue
-        m = _SO.match(t)
+        m = _SO.search(t)
         if m and "/" in m.group(1):
             number, number_at = m.group(1).rstrip(".-"), i
             break
     if number is None:
         # Consolidated texts: "Số: 16/VBHN-VPQH" in the authentication block at the end.
         for i in range(n - 1, max(body_at, n - 40) - 1, -1):
-            m = _SO.match(texts[i])
+            m = _SO.search(texts[i])
             if m and "/" in m.group(1):
                 number, number_at = m.group(1).rstrip(".-"), i
                 break
@@ -127,7 +129,9 @@ def parse_header(paragraphs: list[Paragraph], fallback_name: str) -> Header:
 
     # Issuer: the header cells before the national motto (or the authentication block's first line).
     issuer_parts: list[str] = []
-    scan = list(zone) if number_at is None or number_at < body_at else list(range(max(0, number_at - 4), number_at))
+    in_tail = number_at is not None and number_at >= body_at
+    # In a consolidated text's authentication block the issuer is the capitalised line just above "Số:".
+    scan = list(zone) if not in_tail else [k for k in range(max(0, number_at - 2), number_at) if texts[k].isupper()]
     for i in scan:
         t = texts[i]
         if _NATIONAL.search(t):
@@ -137,11 +141,11 @@ def parse_header(paragraphs: list[Paragraph], fallback_name: str) -> Header:
             if issuer_parts:
                 break
             continue
-        if _SO.match(t) or _PLACE_DATE.search(t) or _match_type(t) or t.startswith(("XÁC THỰC", "Ký bởi", "Email", "CÔNG BÁO")):
+        if _SO.search(t) or _PLACE_DATE.search(t) or _match_type(t) or t.startswith(("XÁC THỰC", "Ký bởi", "Email", "CÔNG BÁO")):
             if issuer_parts:
                 break
             continue
-        if (t.isupper() or (not issuer_parts and i == scan[0])) and len(t) < 80:
+        if (t.isupper() or (not issuer_parts and i == 0)) and len(t) < 80:
             issuer_parts.append(t)
         elif issuer_parts:
             break

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.model import Paragraph, Provision
+from ingest.vietnamese import fold
 
 LETTERS = list("abcdđeghiklmnopqrstuvxy")  # Vietnamese point letters: no f, j, w, z
 
@@ -29,7 +30,14 @@ _POINT = re.compile(r"^([a-zđ])\)\s*(.*)$", re.S)
 _ROMAN = re.compile(r"^([IVXLC]+)[.)]\s*(\S.*)$", re.S)
 _SUBSECTION = re.compile(r"^(\d+)\.(\d+)\.?\s+(\S.*)$", re.S)
 _APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục|PHỤ LUC)(?:\s+(?:số\s+)?([IVXLC]+|\d+[a-z]?))?\b|^(?:Mẫu số|MẪU SỐ|Mẫu)\s*(\d+[a-zA-Z]?)\b")
-_END_BODY = re.compile(r"^(?:Nơi nhận|NƠI NHẬN)\s*:?")
+# Where the body ends: the distribution list, the signature block, or the authentication block
+# of a consolidated text ("VĂN PHÒNG QUỐC HỘI / Số: 16/VBHN-VPQH / XÁC THỰC VĂN BẢN HỢP NHẤT").
+_END_BODY = re.compile(
+    r"^(?:Nơi nhận|NƠI NHẬN)\s*:?"
+    r"|^(?:TM|KT|Q|TL|TUQ)\.\s+[A-ZĐÀ-Ỹ]"
+    r"|^(?:CHỦ TỊCH|PHÓ CHỦ TỊCH|BỘ TRƯỞNG|THỨ TRƯỞNG|THỦ TƯỚNG|PHÓ THỦ TƯỚNG|CHỦ NHIỆM|GIÁM ĐỐC)(?:\s|$)"
+    r"|^VĂN PHÒNG QUỐC HỘI\s*$|^XÁC THỰC VĂN BẢN HỢP NHẤT"
+)
 _ATTACHED = re.compile(r"^(QUY ĐỊNH|QUY CHẾ|ĐIỀU LỆ|QUY TRÌNH|HƯỚNG DẪN)\b")
 _KEM_THEO = re.compile(r"\((?:Ban hành )?[Kk]èm theo")
 
@@ -175,7 +183,7 @@ def parse_legal(texts: list[str], start: int, doc_name: str, trust_numbering: bo
         if in_tail:
             m_att = _ATTACHED.match(t)
             if m_att and t.isupper() or _KEM_THEO.search(t):
-                if m_att:
+                if m_att and pending_part is None:  # not the "QUY ĐỊNH CHUNG" chapter title after it
                     pending_part = _PART_KEYS.get(m_att.group(1), "quy-dinh")
             m = _ARTICLE.match(t)
             if m and int(m.group(1)) == 1 and not m.group(2) and part is None:
@@ -452,7 +460,7 @@ def build_provisions(structure: Structure, paragraphs: list[Paragraph], doc: str
             pid = f"{doc}#preamble"
         else:  # appendix
             label = f"{unit.appendix}{attached}"
-            slug = re.sub(r"\W+", "-", (unit.appendix or "phu-luc").lower()).strip("-")
+            slug = re.sub(r"[^a-z0-9]+", "-", fold(unit.appendix or "phu luc")).strip("-")
             pid = f"{doc}#pl:{slug}"
         if pid in seen:
             # Forms listed in an appendix's table of contents, then given in full: keep the longer.
