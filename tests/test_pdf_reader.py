@@ -57,6 +57,12 @@ def test_article_headings_are_own_paragraph_starts_with_pages(vbhn):
 
 
 @needs_corpus
+def test_no_unexpected_article_numbers(vbhn):
+    assert not [w for w in vbhn.warnings if "unexpected article number" in w]
+    assert any("watermark" in w for w in vbhn.warnings)
+
+
+@needs_corpus
 def test_chapters(vbhn):
     chapters = [p.text for p in vbhn.paragraphs if re.fullmatch(r"Chương [IVX]+", p.text)]
     assert chapters == ["Chương " + r for r in ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")]
@@ -203,6 +209,20 @@ def test_small_cong_bao_like_pdf(tmp_path):
         (1, "2 Điều này được sửa đổi, bổ sung."),
         (2, "3 Khoản này được bổ sung."),
     ]
+
+
+@needs_font
+def test_rule_under_the_header_is_not_a_footnote_separator(tmp_path):
+    path = tmp_path / "quyet-dinh.pdf"
+    _pdf([["ỦY BAN NHÂN DÂN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+           "_" * 30, "Điều 1. Ban hành kèm theo Quyết định này Quy định về công tác thi đua.",
+           "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.", " " * 43, "Nơi nhận:"]]).output(str(path))
+    ex = read_pdf(path)
+    texts = [p.text for p in ex.paragraphs]
+    assert [m.group(1) for t in texts if (m := ARTICLE.match(t))] == ["1", "2"]
+    assert ex.notes == []
+    assert "Nơi nhận:" in texts
+    assert not any(t.startswith("___") for t in texts)
 
 
 @needs_font

@@ -34,6 +34,7 @@ _HEADER = re.compile(
 _WATERMARK = re.compile(r"Evaluation Only\.\s*Created with Aspose\.[A-Za-z]+\.?(?:\s*Copyright[^\n]*)?")
 _PAGE_NUMBER = re.compile(r"\s*\d{1,4}\s*")
 _SEPARATOR = re.compile(r"[ \t\u00a0]{20,}|[_\u2014\u2013-]{20,}\s*")
+_RULE = re.compile(r"[_\-–—=*.·]{3,}")
 _FOOTNOTE_START = re.compile(r"\s*(\d{1,3})\s+(\S.*)")
 
 # Article heading as printed: "Điều 21", "Điều 216" (21 + footnote 6), "Điều 58a39",
@@ -69,7 +70,6 @@ def _fail(path: Path, reason: str) -> IngestError:
 
 def _open(path: Path):
     import pypdf
-    from pypdf.errors import PdfReadError
 
     if not path.exists():
         raise _fail(path, "file not found")
@@ -91,7 +91,7 @@ def _open(path: Path):
         n = len(reader.pages)
     except IngestError:
         raise
-    except (PdfReadError, Exception) as exc:  # pypdf raises many types on broken files
+    except Exception as exc:  # pypdf raises PdfReadError, PdfStreamError, ValueError, … on broken files
         raise _fail(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
     if n == 0:
         raise _fail(path, "corrupt or unreadable PDF (no pages)")
@@ -116,17 +116,33 @@ class _Footnotes:
         self.notes: list[tuple[int, list[str]]] = []  # (page, lines) — first line starts "N "
         self.on_page: dict[int, set[int]] = {}
 
+    def _is_separator(self, lines: list[str], i: int) -> bool:
+        """A separator line followed by a footnote: the next number, numbering restarting at 1,
+        or (after a blank-looking rule, not a drawn one) the run-on of the previous footnote."""
+        if not _SEPARATOR.fullmatch(lines[i]):
+            return False
+        nxt = next((ln for ln in lines[i + 1:] if ln.strip()), None)
+        if nxt is None:
+            return False
+        m = _FOOTNOTE_START.fullmatch(nxt)
+        if m and int(m.group(1)) in (self.next_number, 1):
+            return True
+        return bool(self.notes) and not lines[i].strip()
+
     def split(self, page: int, lines: list[str], warnings: list[str]) -> list[str]:
-        sep = next((i for i, ln in enumerate(lines) if _SEPARATOR.fullmatch(ln)), None)
+        numbers = self.on_page.setdefault(page, set())
+        sep = next((i for i in range(len(lines)) if self._is_separator(lines, i)), None)
         if sep is None:
-            self.on_page.setdefault(page, set())
             return lines
         body, foot = lines[:sep], lines[sep + 1:]
-        numbers = self.on_page.setdefault(page, set())
+        first = True
         for ln in foot:
             if not ln.strip():
                 continue
             m = _FOOTNOTE_START.fullmatch(ln)
+            if m and first and int(m.group(1)) == 1 and self.next_number > 1:
+                self.next_number = 1  # footnotes numbered per page
+            first = False
             if m and int(m.group(1)) == self.next_number:
                 numbers.add(self.next_number)
                 self.notes.append((page, [f"{m.group(1)} {m.group(2).strip()}"]))
@@ -139,29 +155,29 @@ class _Footnotes:
         return body
 
 
-def _resolve_article(
-    digits: str, letter: str, tail: str, prev: int, page_refs: set[int], near_refs: set[int]
-) -> tuple[str, int | None]:
-    """The article label and the footnote number glued to it (None when there is none)."""
+def _resolve_article(digits: str, letter: str, tail: str, prev: int, page_refs: set[int]) -> tuple[str, int | None]:
+    """The article label and the footnote number glued to it (None when there is none).
+
+    A glued number is split off only when a footnote with that number starts on the page; among
+    the possible splits the one giving the expected next article (prev + 1) wins, then a
+    restart at Điều 1 (a second article sequence), then any number above the previous one.
+    """
     if letter:
-        ref = int(tail) if tail else None
-        return digits + letter, ref
+        if tail and int(tail) in page_refs:
+            return digits + letter, int(tail)
+        return digits + letter + tail, None
     whole = int(digits)
-    if whole == prev + 1 or (whole > prev and len(digits) == 1):
+    if whole == prev + 1 or (whole > prev and len(digits) == 1) or whole == 1:
         return digits, None
-    best: tuple[str, int] | None = None
-    for pool in (page_refs, near_refs):
-        for i in range(1, len(digits)):
-            head, rest = digits[:i], digits[i:]
-            if rest.startswith("0") or int(rest) not in pool:
-                continue
-            art = int(head)
-            if art == prev + 1:
-                return head, int(rest)
-            if art > prev and best is None:
-                best = (head, int(rest))
-        if best:
-            return best
+    splits = []
+    for i in range(1, len(digits)):
+        head, rest = digits[:i], digits[i:]
+        if not rest.startswith("0") and int(rest) in page_refs:
+            splits.append((int(head), head, int(rest)))
+    for accept in (lambda a: a == prev + 1, lambda a: a == 1, lambda a: a > prev):
+        for art, head, ref in splits:
+            if accept(art):
+                return head, ref
     return digits, None
 
 
@@ -230,7 +246,6 @@ def read_pdf(path: str | Path) -> Extracted:
         lines = raw.split("\n")
         body = footnotes.split(pno, lines, warnings)
         refs = footnotes.on_page.get(pno, set())
-        near = set(range(max(1, footnotes.next_number - 4), footnotes.next_number + 3))
         cleaned: list[str] = []
         for ln in body:
             if _HEADER.search(ln):
@@ -250,13 +265,13 @@ def read_pdf(path: str | Path) -> Extracted:
         cleaned = cleaned[nonblank[0]: nonblank[-1] + 1] if nonblank else []
         for ln in cleaned:
             ln = re.sub(r"\s+", " ", ln).strip()
-            if not ln:
-                lines_out.append((pno, "", "blank"))
+            if not ln or _RULE.fullmatch(ln):
+                lines_out.append((pno, "", "blank"))  # drawn rules ("______") carry no text
                 continue
             m = _ARTICLE_BARE.fullmatch(ln)
             if m:
-                label, ref = _resolve_article(m.group(1), m.group(2), m.group(3), prev_article, refs, near)
-                if ref is None and (m.group(3) or (label == m.group(1) and int(label) != prev_article + 1)):
+                label, ref = _resolve_article(m.group(1), m.group(2), m.group(3), prev_article, refs)
+                if ref is None and label.isdigit() and int(label) not in (prev_article + 1, 1):
                     warnings.append(f"page {pno}: unexpected article number in {ln!r} (previous: Điều {prev_article})")
                 prev_article = int(re.match(r"\d+", label).group(0))
                 lines_out.append((pno, f"Điều {label}.", "heading"))
