@@ -93,6 +93,8 @@ def ingest_paths(paths: Iterable[str | Path], store: DocumentStore,
                 report.warnings.append(f"{path.name}: {parsed.info.doc} replaces the text ingested from "
                                        f"{Path(result.previous_path).name}")
             report.provisions += len(parsed.provisions)
-            report.warnings.extend(parsed.warnings)
+            if result.action != "unchanged":  # its warnings were reported when it was ingested
+                report.warnings.extend(w if w.startswith(path.name) else f"{path.name}: {w}"
+                                       for w in parsed.warnings)
     report.seconds = time.perf_counter() - started
     return report

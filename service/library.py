@@ -64,7 +64,7 @@ class Library:
             if parsed:
                 counts = {"articles": parsed.articles if parsed.sections is None else None,
                           "attached_articles": parsed.attached_articles, "sections": parsed.sections}
-            out.append(to_json(entry, as_of, held=parsed is not None, counts=counts, held_docs=set(held)))
+            out.append(to_json(entry, as_of, held=parsed is not None, counts=counts, catalog=self.catalog))
             seen.add(entry.doc)
         for doc, parsed in sorted(held.items()):
             if doc in seen:

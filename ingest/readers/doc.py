@@ -35,7 +35,6 @@ def read_doc(path: Path) -> Extracted:
     if not tools:
         raise IngestError(f"{path.name}: reading .doc needs antiword or catdoc (apt-get install antiword catdoc)")
     text = None
-    tool = None
     for tool in tools:
         if tool == "antiword":
             text = _run(["antiword", "-m", "UTF-8.txt", "-w", "0", str(path)])
@@ -53,4 +52,4 @@ def read_doc(path: Path) -> Extracted:
             if cell and not _RULE.match(cell):
                 paragraphs.append(Paragraph(cell, in_table="\t" in line))
     check_not_legacy(text, path.name)
-    return Extracted(str(path), "doc", paragraphs, [f"{path.name}: read with {tool}"] if tool != tools[0] else [])
+    return Extracted(str(path), "doc", paragraphs)
