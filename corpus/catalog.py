@@ -375,14 +375,30 @@ _OPTIONAL_STR_FIELDS = ("effective_source", "expires_source", "file_hint", "atta
 _DATE_FIELDS = ("issued", "effective", "expires")
 
 
+@functools.lru_cache(maxsize=1)
+def _loader_class() -> Any:
+    """A safe YAML loader that leaves dates as strings, so a bad date is reported by field."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    ts = "tag:yaml.org,2002:timestamp"
+    Loader.yaml_implicit_resolvers = {
+        k: [(tag, rx) for tag, rx in v if tag != ts] for k, v in base.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
 def _yaml_load(path: Path, text: str) -> Any:
     try:
         import yaml
     except ImportError as e:  # pragma: no cover - pyyaml is a dependency
         raise CatalogError(f"{path}: reading catalogs needs pyyaml ({e})") from e
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)
+        return yaml.load(text, Loader=_loader_class())
     except yaml.YAMLError as e:
         raise CatalogError(f"{path}: not valid YAML: {e}") from e
 
