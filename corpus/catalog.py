@@ -520,6 +520,10 @@ def _read_file(path: Path) -> list[dict[str, Any]]:
         raise CatalogError(f"{path}: catalog file not found") from e
     except (OSError, UnicodeDecodeError) as e:
         raise CatalogError(f"{path}: cannot read catalog file: {e}") from e
+    return _parse_text(text, path)
+
+
+def _parse_text(text: str, path: Path) -> list[dict[str, Any]]:
     data = _yaml_load(path, text)
     if data is None:
         return []
@@ -538,22 +542,20 @@ def _read_file(path: Path) -> list[dict[str, Any]]:
     return [_parse_entry(raw, path, i) for i, raw in enumerate(docs)]
 
 
-def _bundled_path() -> Path:
-    try:
-        from importlib.resources import files
+BUNDLED_NAME = "catalog.yaml"
 
-        p = files("corpus").joinpath("catalog.yaml")
-        if isinstance(p, Path) or hasattr(p, "read_text"):
-            return Path(str(p))
-    except Exception:  # pragma: no cover
-        pass
-    return Path(__file__).with_name("catalog.yaml")
+
+def _bundled_path() -> Path:
+    """Where the bundled catalog lives (for messages; read through importlib.resources)."""
+    return Path(__file__).with_name(BUNDLED_NAME)
 
 
 @functools.lru_cache(maxsize=1)
 def _bundled_entries() -> tuple[tuple[tuple[str, Any], ...], ...]:
-    path = _bundled_path()
-    parsed = _read_file(path)
+    from importlib.resources import files
+
+    text = files("corpus").joinpath(BUNDLED_NAME).read_text(encoding="utf-8")
+    parsed = _parse_text(text, _bundled_path())
     return tuple(tuple(d.items()) for d in parsed)
 
 

@@ -22,7 +22,14 @@ Document names are found three ways, longest match first:
 3. a bare số hiệu: "06/2022/QH15", "16/VBHN-VPQH".
 
 A document the catalog does not know still yields a mention (``known=False``) when it has a
-full số hiệu or a number with a year ("Nghị định 999/2030/NĐ-CP" → "999/2030/NĐ-CP").
+full số hiệu or a number with a year ("Nghị định 999/2030/NĐ-CP" → "999/2030/NĐ-CP"). A short
+form that fits several catalogued documents ("luật 06": 06/2022/QH15 or 06/2026/QH16) names
+none: the parser does not guess.
+
+Part of a Quyết định: "Quy định/Quy chế (ban hành kèm theo) QĐ …" before the document name, an
+alias that contains it ("quy chế Quảng Nam"), or an article number above the Quyết định's own
+article count (catalog ``decision_articles``) selects the attached text; the value is the
+catalog's ``attached`` ("quy-che" for QĐ 11/2021 even when the user wrote "Quy định").
 """
 from __future__ import annotations
 
@@ -210,6 +217,11 @@ def _typed_type(m: re.Match) -> str:
     return ""  # pragma: no cover
 
 
+def _code(doc: str) -> str:
+    """The code part of a số hiệu: "152/2025/NĐ-CP" → "NĐ-CP", "06/2022/QH15" → "QH15"."""
+    return re.sub(r"^\s*\d+\s*/\s*(?:(?:19|20)\d\d\s*/\s*)?", "", doc)
+
+
 def _resolve(
     catalog: "Catalog", type_: str | None, num: str, year: str | None, suffix_text: str | None
 ) -> tuple[str | None, bool]:
@@ -221,6 +233,13 @@ def _resolve(
         e = catalog.get_exact(cand)
         if e is not None:
             return e.doc, True
+        # "152/NĐ-CP", "157/2025/KH-UBND": same number and code, year missing or extra
+        code = doc_key(suffix_text)
+        found = [
+            x for x in catalog.find(number=n, year=y) if doc_key(_code(x.doc)) == code
+        ]
+        if len(found) == 1:
+            return found[0].doc, True
         return normalize_doc(cand), False
     if type_ == "Luật" and y is None and _YEAR.match(num):
         # "luật 2022", "luật tđkt 2003": a law named by its year
@@ -232,8 +251,10 @@ def _resolve(
             return found[0].doc, True
         return None, False
     found = catalog.find(type=type_, number=n, year=y)
-    if found:
+    if len(found) == 1:
         return found[0].doc, True
+    if found:
+        return None, False  # "luật 06": 06/2022/QH15 or 06/2026/QH16; do not guess
     if y is None:
         return None, False  # "NĐ 999": too little to name an unknown document
     if type_ == "Nghị định":

@@ -61,6 +61,13 @@ CASES = [
     ("khoản 1 Điều 60 nđ 152", R(ND152, "60", "1")),
     ("Điều 19 Nghị định 233/2026/NĐ-CP", R("233/2026/NĐ-CP", "19")),
     ("Điều 5", R(None, "5")),
+    ("Điều 5 Nghị định 152/NĐ-CP", R(ND152, "5")),  # year left out
+    ("mục II Kế hoạch 157/2025/KH-UBND", R("157/KH-UBND", section="II")),  # year added
+    ("Điều 5 của Quy chế ban hành kèm theo Quyết định 11/2021/QĐ-UBND ngày 29/7/2021",
+     R("11/2021/QĐ-UBND", "5", part="quy-che")),
+    ("theo quy định tại Điều 2 Quyết định 86/2025", R(QD86, "2")),
+    ("quy định bắc ninh điều 7", R(QD86, "7", part="quy-dinh")),
+    ("tỷ lệ 15% theo khoản 3 điều 24", R(None, "24", "3")),
 ]
 
 
@@ -107,6 +114,13 @@ def test_unknown_document(cat):
     # a known document is flagged known even when the corpus does not hold it
     ref = parse_ref("Điều 4 Thông tư 15/2025/TT-BNV", cat)
     assert ref.doc == "15/2025/TT-BNV" and ref.known
+
+
+def test_ambiguous_short_form_is_not_guessed(cat):
+    # "luật 06" is 06/2022/QH15 or 06/2026/QH16
+    assert parse_ref("luật 06", cat) is None
+    assert parse_ref("Điều 5 luật 06", cat).doc is None
+    assert parse_ref("Điều 5 luật 06/2026", cat).doc == "06/2026/QH16"
 
 
 def test_label(cat):
