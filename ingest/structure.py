@@ -191,8 +191,6 @@ def parse_legal(texts: list[str], start: int, doc_name: str, trust_numbering: bo
                 last_article = None
                 counts[part] = 0
                 in_tail = False
-                chapter = ""
-                section_legal = ""
                 continue  # re-handle this paragraph as an article of the attached text
             m_ch = _CHAPTER.match(t)
             if m_ch and pending_part:
@@ -226,6 +224,7 @@ def parse_legal(texts: list[str], start: int, doc_name: str, trust_numbering: bo
             b.close_to(0, i)
             in_tail = True
             pending_part = None
+            chapter = section_legal = ""  # an attached text starts its own chapters
             i += 1
             continue
 
