@@ -2,16 +2,18 @@
 file is reported by name and the rest of the batch goes on."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ingest.model import IngestError
+from ingest.model import IngestError, ParsedDocument
 from ingest.pipeline import parse_file
 from ingest.readers import supported
 from ingest.readers.jsoncorpus import is_legal_corpus, read_json_corpus
 from ingest.store import DocumentStore
+from ingest.vietnamese import fold
 
 
 @dataclass
@@ -63,6 +65,31 @@ def collect_files(paths: Iterable[str | Path], report: IngestReport) -> list[Pat
     return files
 
 
+def _same_issuer(a: str, b: str) -> bool:
+    return re.sub(r"\W+", "", fold(a)) == re.sub(r"\W+", "", fold(b))
+
+
+def keep_apart_from_namesake(parsed: ParsedDocument, store: DocumentStore, report: IngestReport) -> ParsedDocument:
+    """Local số hiệu are not unique across the country (two provinces both issue a
+    "82/2025/QĐ-UBND"). A document whose số hiệu is already stored from another file of another
+    issuer is a different document: it is kept apart under "số hiệu (issuer)" instead of
+    replacing the first one."""
+    meta = store.stored_meta(parsed.info.doc)
+    if (meta is None or meta["path"] == parsed.path or not parsed.info.issuer or not meta["issuer"]
+            or _same_issuer(meta["issuer"], parsed.info.issuer)):
+        return parsed
+    old, new = parsed.info.doc, f"{parsed.info.doc} ({parsed.info.issuer})"
+    parsed.info.doc = new
+    for p in parsed.provisions:
+        p.doc = new
+        p.id = new + p.id[len(old):]
+        p.parent = new + p.parent[len(old):] if p.parent else None
+        p.label = p.label.replace(f"số {old}", f"số {new}")
+    report.warnings.append(f"{Path(parsed.path).name}: số hiệu {old} is already held from "
+                           f"{Path(meta['path']).name} of another issuer; kept apart as '{new}'")
+    return parsed
+
+
 def ingest_paths(paths: Iterable[str | Path], store: DocumentStore,
                  progress: Callable[[Path], None] | None = None) -> IngestReport:
     report = IngestReport()
@@ -87,6 +114,7 @@ def ingest_paths(paths: Iterable[str | Path], store: DocumentStore,
             report.failures.append((path.name, f"internal error: {exc.__class__.__name__}: {exc}"))
             continue
         for parsed in parsed_docs:
+            parsed = keep_apart_from_namesake(parsed, store, report)
             result = store.put(parsed)
             getattr(report, result.action).append(parsed.info.doc)
             if result.previous_path:

@@ -151,7 +151,7 @@ def parse_header(paragraphs: list[Paragraph], fallback_name: str) -> Header:
             break
         if len(issuer_parts) >= 2:
             break
-    issuer = " ".join(issuer_parts).strip() or None
+    issuer = re.sub(r"\s+", " ", " ".join(issuer_parts)).strip() or None
 
     # Type and title: the capitalised name line ("NGHỊ ĐỊNH", "KẾ HOẠCH") and what follows it.
     doc_type = None

@@ -79,7 +79,8 @@ class DocumentStore:
             return None
         with open(path, encoding="utf-8") as fh:
             d = json.load(fh)
-        return {"sha256": d["sha256"], "path": d["path"], "parser_version": d.get("parser_version")}
+        return {"sha256": d["sha256"], "path": d["path"], "parser_version": d.get("parser_version"),
+                "issuer": d["info"].get("issuer", "")}
 
     def is_current(self, doc: str, sha256: str) -> bool:
         meta = self.stored_meta(doc)

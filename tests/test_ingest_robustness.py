@@ -216,3 +216,23 @@ def test_json_legal_corpus_goes_through_the_same_pipeline(tmp_path):
     bad.write_text('[{"id": "x"}]', encoding="utf-8")
     with pytest.raises(IngestError, match="bad.json"):
         list(read_json_corpus(bad))
+
+
+def test_same_number_from_another_issuer_is_kept_apart(tmp_path):
+    """Provinces number their decisions independently: two different "07/2026/QĐ-UBND" exist."""
+    store = DocumentStore(tmp_path / "index")
+    a, b = tmp_path / "a.docx", tmp_path / "b.docx"
+    write_docx(a, ["QUYẾT ĐỊNH", "Thử A", "Điều 1. Một", "A.", "Điều 2. Hai", "A."])
+    d = docx.Document()
+    for line in ["ỦY BAN NHÂN DÂN TỈNH KHÁC", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 07/2026/QĐ-UBND",
+                 "Huế, ngày 01 tháng 4 năm 2026", "QUYẾT ĐỊNH", "Thử B", "Điều 1. Một", "B.", "Điều 2. Hai", "B."]:
+        d.add_paragraph(line)
+    d.save(b)
+    report = ingest_paths([a, b], store)
+    assert len(report.added) == 2
+    assert sorted(store.docs()) == ["07/2026/QĐ-UBND", "07/2026/QĐ-UBND (ỦY BAN NHÂN DÂN TỈNH KHÁC)"]
+    other = store.get("07/2026/QĐ-UBND (ỦY BAN NHÂN DÂN TỈNH KHÁC)")
+    assert other.provisions[0].id == "07/2026/QĐ-UBND (ỦY BAN NHÂN DÂN TỈNH KHÁC)#d1"
+    assert "B." in other.provisions[0].text
+    assert "A." in store.get("07/2026/QĐ-UBND").provisions[0].text
+    assert any("kept apart" in w for w in report.warnings)
