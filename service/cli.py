@@ -144,5 +144,31 @@ def show(ref, index, as_json, as_of):
     click.echo(p.text)
 
 
+@main.command()
+@click.argument("question")
+@index_option
+@json_option
+@as_of_option
+@click.option("--doc", "docs", multiple=True, help="Restrict to these documents (số hiệu); repeatable.")
+def ask(question, index, as_json, as_of, docs):
+    """Answer a procedural question with quoted, numbered citations and their validity."""
+    from service.answer import Assistant
+
+    question = question.strip()
+    if not question or len(question) > 1000:
+        raise click.BadParameter("the question must be 1–1000 characters", param_hint="QUESTION")
+    result = Assistant(settings.index_dir(index)).ask(question, as_of=as_of, docs=list(docs) or None)
+    if as_json:
+        _emit(result)
+        return
+    click.echo(result["answer"])
+    for w in result["warnings"]:
+        click.echo(f"⚠ {w}")
+    if result["citations"]:
+        click.echo("")
+        for c in result["citations"]:
+            click.echo(f"[{c['n']}] {c['label']} — {c['status']}")
+
+
 if __name__ == "__main__":
     main()
