@@ -1,0 +1,255 @@
+"""Reference retrievers the hybrid system is measured against. Untuned by design.
+
+Both rank *whole articles* (a plan's top-level sections, appendices and preambles are whole
+units too) and expose the same ``search(question, k=10, as_of=None, docs=None)`` as
+``index.search.Searcher``; hits are dicts with ``doc, part, article, clause, point, section,
+kind, id, label, score`` (``clause``/``point`` always None: these systems return articles).
+
+- :class:`BM25Baseline` — plain BM25 (``bm25s``, Lucene variant, k1 1.2, b 0.75) over
+  lower-cased syllables (:func:`ingest.vietnamese.tokens`: runs of letters/digits, diacritics
+  kept), the law's name prepended to each article; no stop words, no stemming, no tuning.
+  On ALQAC 2022 the reference for this recipe is R@1 0.831, R@5 0.938, R@10 0.960, MRR 0.880.
+- :class:`DenseBaseline` — multilingual-e5-small (``index.embed.get_embedder``) alone: each
+  article (law name prepended) is split into chunks below 512 tokens at line breaks (a line
+  too long on its own is split at spaces), every chunk after the first repeats the law name and
+  the article's heading line; an article's score is the max over its chunks' cosine similarity.
+  Vectors are cached per chunk text under ``cache_dir``.
+
+Units come from an ingested :class:`ingest.store.DocumentStore` (:func:`store_units`, what the
+bench uses, so every system sees the same ingested text) or straight from an ALQAC ``law.json``
+(:func:`law_json_units`, the reference recipe on the raw file).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.vietnamese import nfc, tokens
+
+# The ALQAC law ids carry no names; the names as the README of the data set gives them.
+LAW_NAMES = {
+    "91/2015/QH13": "Bộ luật Dân sự",
+    "24/2018/QH14": "Luật An ninh mạng",
+    "45/2019/QH14": "Bộ luật Lao động",
+    "01/VBHN-VPQH": "Bộ luật Hình sự",
+}
+
+
+@dataclass
+class ArticleUnit:
+    """One whole unit a baseline ranks: an article, a plan's top-level section, an appendix…"""
+
+    doc: str
+    text: str  # law name + the unit's full text: what is indexed
+    article: int | str | None = None
+    section: str | None = None
+    part: str | None = None
+    kind: str = "article"
+    id: str = ""
+    label: str = ""
+
+    def hit(self, score: float) -> dict[str, Any]:
+        return {"doc": self.doc, "part": self.part, "article": self.article, "clause": None, "point": None,
+                "section": self.section, "kind": self.kind, "id": self.id, "label": self.label,
+                "score": float(score)}
+
+
+def _article_number(a: str | None) -> int | str | None:
+    if a is None:
+        return None
+    return int(a) if str(a).isdigit() else a
+
+
+def law_name(doc: str, doc_type: str = "", title: str = "") -> str:
+    """The name prepended to a document's units: ALQAC's names, else "<type> <title>"."""
+    if doc in LAW_NAMES:
+        return LAW_NAMES[doc]
+    return " ".join(x for x in (doc_type, title) if x).strip() or doc
+
+
+def store_units(store: Any) -> list[ArticleUnit]:
+    """Whole units of every document in a DocumentStore (or its folder): articles (of the body and
+    of attached texts), top-level plan sections, appendices and preambles."""
+    if isinstance(store, (str, Path)):
+        from ingest.store import DocumentStore
+
+        store = DocumentStore(store)
+    out: list[ArticleUnit] = []
+    for parsed in store:
+        name = law_name(parsed.info.doc, parsed.info.type, parsed.info.title)
+        for p in parsed.provisions:
+            whole = (p.kind == "article" or (p.kind == "section" and p.section and "." not in p.section)
+                     or p.kind in ("appendix", "preamble"))
+            if not whole:
+                continue
+            body = p.index_text or p.text
+            out.append(ArticleUnit(doc=p.doc, text=f"{name}\n{body}", article=_article_number(p.article),
+                                   section=p.section, part=p.part, kind=p.kind, id=p.id, label=p.label))
+    return out
+
+
+def law_json_units(path: str | Path) -> list[ArticleUnit]:
+    """Articles of an ALQAC law.json, text as given (the reference recipe, no ingest)."""
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    out = []
+    for law in data:
+        name = law_name(str(law["id"]))
+        for art in law["articles"]:
+            out.append(ArticleUnit(doc=str(law["id"]), text=f"{name}\n{nfc(art['text'])}",
+                                   article=_article_number(str(art["id"])), id=f"{law['id']}#d{art['id']}",
+                                   label=f"Điều {art['id']} {law['id']}"))
+    return out
+
+
+def _filter(units: Sequence[ArticleUnit], docs: Iterable[str] | None) -> list[int] | None:
+    if not docs:
+        return None
+    wanted = {d.casefold() for d in docs}
+    return [i for i, u in enumerate(units) if u.doc.casefold() in wanted]
+
+
+def _top(scores: Any, units: Sequence[ArticleUnit], k: int, docs: Iterable[str] | None) -> list[dict]:
+    import numpy as np
+
+    idx = _filter(units, docs)
+    if idx is not None:
+        mask = np.full(len(units), -np.inf, dtype=np.float64)
+        mask[idx] = 0.0
+        scores = scores + mask
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [units[i].hit(scores[i]) for i in order if np.isfinite(scores[i])]
+
+
+class BM25Baseline:
+    """Plain BM25 over whole articles (see the module docstring)."""
+
+    name = "bm25"
+    granularity = "article"
+
+    def __init__(self, units: Sequence[ArticleUnit], k1: float = 1.2, b: float = 0.75):
+        import bm25s
+
+        started = time.perf_counter()
+        self.units = list(units)
+        self.retriever = bm25s.BM25(k1=k1, b=b, method="lucene")
+        self.retriever.index([tokens(u.text) for u in self.units], show_progress=False)
+        self.build_seconds = time.perf_counter() - started
+
+    def scores(self, question: str):
+        return self.retriever.get_scores(tokens(question))
+
+    def search(self, question: str, k: int = 10, as_of: Any = None, docs: Iterable[str] | None = None) -> list[dict]:
+        return _top(self.scores(question), self.units, k, docs)
+
+
+def split_for_embedding(text: str, count: Any, max_tokens: int = 500, header: str = "") -> list[str]:
+    """Split ``text`` into chunks whose token count (``count(str) -> int``, prefix and specials
+    included) stays at most ``max_tokens``: lines are packed greedily; a line too long on its own
+    is cut at spaces. Every chunk after the first starts with ``header`` (the first chunk starts
+    with the text itself, whose first lines are the header)."""
+    if count(text) <= max_tokens:
+        return [text]
+    lead = f"{header}\n" if header else ""
+
+    def fits(piece: str) -> bool:
+        return count(lead + piece) <= max_tokens
+
+    pieces: list[str] = []
+    for line in (x for x in text.split("\n") if x.strip()):
+        if fits(line):
+            pieces.append(line)
+            continue
+        cur: list[str] = []
+        for w in line.split(" "):
+            if cur and not fits(" ".join(cur + [w])):
+                pieces.append(" ".join(cur))
+                cur = [w]
+            else:
+                cur.append(w)
+        if cur:
+            pieces.append(" ".join(cur))
+    chunks: list[str] = []
+    cur_text: str | None = None
+    for piece in pieces:
+        if cur_text is None:
+            cur_text = piece if not chunks else lead + piece
+            continue
+        trial = f"{cur_text}\n{piece}"
+        if count(trial) <= max_tokens:
+            cur_text = trial
+        else:
+            chunks.append(cur_text)
+            cur_text = lead + piece
+    if cur_text is not None:
+        chunks.append(cur_text)
+    return chunks
+
+
+class DenseBaseline:
+    """e5 alone over whole articles, chunked below 512 tokens, max-pooled per article."""
+
+    name = "dense"
+    granularity = "article"
+
+    def __init__(self, units: Sequence[ArticleUnit], embedder: Any = None, cache_dir: str | Path | None = None,
+                 max_tokens: int = 500, batch_size: int = 16):
+        import numpy as np
+
+        if embedder is None:
+            from index.embed import get_embedder
+
+            embedder = get_embedder()
+        started = time.perf_counter()
+        self.embedder = embedder
+        self.units = list(units)
+        chunk_texts: list[str] = []
+        owner: list[int] = []
+        for i, u in enumerate(self.units):
+            first = u.text.split("\n", 2)
+            header = "\n".join(first[:2]) if len(first) > 1 else first[0]
+            for c in split_for_embedding(u.text, lambda s: embedder.count_tokens(s, "passage"),
+                                         max_tokens=max_tokens, header=header):
+                chunk_texts.append(c)
+                owner.append(i)
+        self.chunks = chunk_texts
+        self.owner = np.asarray(owner, dtype=np.int64)
+        self.vectors = self._embed_cached(chunk_texts, cache_dir, batch_size)
+        self.build_seconds = time.perf_counter() - started
+        self.cached = getattr(self, "_cache_hit", False)
+
+    def _embed_cached(self, texts: list[str], cache_dir: str | Path | None, batch_size: int):
+        import numpy as np
+
+        model_id = str(getattr(self.embedder, "model_dir", "e5"))
+        digest = hashlib.sha1(("\x00".join([model_id, *texts])).encode("utf-8")).hexdigest()[:16]
+        path = Path(cache_dir) / f"dense-{digest}.npy" if cache_dir else None
+        if path is not None and path.exists():
+            vecs = np.load(path)
+            if vecs.shape[0] == len(texts):
+                self._cache_hit = True
+                return vecs
+        vecs = self.embedder.embed_passages(texts, batch_size=batch_size)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, vecs)
+            tmp.replace(path)
+        return vecs
+
+    def scores(self, question: str):
+        import numpy as np
+
+        q = self.embedder.embed_query(question)
+        sims = self.vectors @ q
+        out = np.full(len(self.units), -1.0, dtype=np.float64)
+        np.maximum.at(out, self.owner, sims.astype(np.float64))
+        return out
+
+    def search(self, question: str, k: int = 10, as_of: Any = None, docs: Iterable[str] | None = None) -> list[dict]:
+        return _top(self.scores(question), self.units, k, docs)
