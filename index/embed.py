@@ -38,6 +38,8 @@ from index.model_build import MAX_SEQ_LENGTH, PROMPTS, build_model, default_mode
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Embedder", "E5Embedding", "get_embedder"]
+
 Kind = Literal["passage", "query"]
 
 
@@ -62,9 +64,18 @@ class Embedder:
         num_threads: torch intra-op threads (default: ``$TDKT_TORCH_THREADS`` or the usable
             cores, at most 4). Note that this is a process-wide torch setting.
         build: build the folder if it is missing or stale (otherwise raise).
+        warmup: run one tiny query at load, so the first real one is not slowed by page faults
+            and lazy initialisation (~0.1 s).
     """
 
-    def __init__(self, model_dir: Path | str | None = None, *, num_threads: int | None = None, build: bool = True):
+    def __init__(
+        self,
+        model_dir: Path | str | None = None,
+        *,
+        num_threads: int | None = None,
+        build: bool = True,
+        warmup: bool = True,
+    ):
         self.model_dir = Path(model_dir).expanduser().absolute() if model_dir else default_model_dir()
         if not is_built(self.model_dir):
             if not build:
@@ -76,10 +87,6 @@ class Embedder:
 
         self.num_threads = num_threads or _default_threads()
         torch.set_num_threads(self.num_threads)
-        try:
-            torch.set_num_interop_threads(1)
-        except RuntimeError:  # already set, or inter-op pool already started
-            pass
 
         import transformers
         from sentence_transformers import SentenceTransformer
@@ -94,6 +101,8 @@ class Embedder:
         self._hf_tok = self.model.tokenizer
         self._dim = int(self.model.get_embedding_dimension())
         self._lock = threading.Lock()
+        if warmup:
+            self.embed_query("thi đua khen thưởng")
 
     # -- properties ---------------------------------------------------------------------------
 
@@ -206,15 +215,13 @@ def get_embedder() -> Embedder:
 
 
 # ------------------------------------------------------------------------------------------------
-# llama-index adapter
+# llama-index adapter (built on first access: importing llama_index.core costs ~2 s, which the
+# query path of the service does not need to pay)
 
-try:
+
+def _make_e5_embedding_class():
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.bridge.pydantic import PrivateAttr
-except ImportError:  # pragma: no cover - llama-index is a project dependency
-    BaseEmbedding = None  # type: ignore[assignment,misc]
-
-if BaseEmbedding is not None:
 
     class E5Embedding(BaseEmbedding):
         """llama-index embedding model backed by :class:`Embedder`.
@@ -255,3 +262,16 @@ if BaseEmbedding is not None:
 
         async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
             return self._get_text_embeddings(texts)
+
+    E5Embedding.__module__ = __name__
+    return E5Embedding
+
+
+def __getattr__(name: str):
+    # ``from index.embed import E5Embedding`` works as usual; the class is created once.
+    if name == "E5Embedding":
+        with _EMBEDDER_LOCK:
+            cls = globals().get("E5Embedding") or _make_e5_embedding_class()
+            globals()["E5Embedding"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

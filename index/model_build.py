@@ -469,6 +469,15 @@ def is_built(dest: Path, src: Path | None = None) -> bool:
     return stamp.get("source_sha256") == _sha256(src)
 
 
+def _replaceable(dest: Path) -> bool:
+    """An existing ``dest`` may be replaced only if it is empty or holds a (possibly stale or
+    partial) model build, never an unrelated folder passed by mistake."""
+    if not dest.is_dir():
+        return False
+    names = {p.name for p in dest.iterdir()}
+    return not names or STAMP_NAME in names or {"config.json", "model.safetensors"} <= names or "modules.json" in names
+
+
 @contextlib.contextmanager
 def _lock(path: Path):
     import fcntl
@@ -547,6 +556,13 @@ def build_model(dest: Path | str | None = None, force: bool = False) -> Path:
     with _lock(dest.parent / f".{dest.name}.lock"):
         if not force and is_built(dest, src):  # another process finished it meanwhile
             return dest
+        if dest.exists() and not _replaceable(dest):
+            raise FileExistsError(f"{dest} exists and does not look like a model build; refusing to replace it")
+        # Holding the lock, any temporary sibling is debris from an interrupted build.
+        for debris in dest.parent.glob(f".{dest.name}.tmp-*"):
+            shutil.rmtree(debris, ignore_errors=True)
+        for debris in dest.parent.glob(f".{dest.name}.old-*"):
+            shutil.rmtree(debris, ignore_errors=True)
         sha = _sha256(src)
         pm = read_packed(src)
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))

@@ -199,3 +199,22 @@ def test_llama_index_adapter(embedder):
     assert _cos(batch, embedder.embed_passages([CSTD, UNRELATED, TEXTS[1]])).min() > 0.99999
     # query and passage prefixes differ, so the same text embeds differently
     assert _cos(np.array(emb.get_text_embedding(QUESTION)), q) < 0.999
+
+
+def test_stale_build_is_replaced_atomically(built):
+    """Runs last: a stamp from another builder version forces a rebuild, swapped in whole."""
+    import json
+
+    from index.model_build import STAMP_NAME, build_model, is_built
+
+    dest, _ = built
+    stamp_path = dest / STAMP_NAME
+    stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+    stamp["build_version"] = -1
+    stamp_path.write_text(json.dumps(stamp), encoding="utf-8")
+    assert not is_built(dest)
+    before = (dest / "model.safetensors").stat().st_ino
+    assert build_model(dest) == dest
+    assert is_built(dest)
+    assert (dest / "model.safetensors").stat().st_ino != before
+    assert sorted(p.name for p in dest.parent.iterdir() if not p.name.endswith(".lock")) == [dest.name]
