@@ -170,5 +170,20 @@ def ask(question, index, as_json, as_of, docs):
             click.echo(f"[{c['n']}] {c['label']} — {c['status']}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@index_option
+@click.option("--no-warm", is_flag=True, help="Do not load the answering engine before serving.")
+def serve(host, port, index, no_warm):
+    """Run the HTTP API and the web page (http://HOST:PORT/, API docs at /docs)."""
+    from service.api import serve as run
+
+    root = settings.index_dir(index)
+    if not (root / "documents").is_dir():
+        click.echo(f"warning: {root} holds no ingested documents; run `tdkt ingest` first", err=True)
+    run(root, host=host, port=port, warm=not no_warm)
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,540 @@
+"""The HTTP API and the web page: `create_app(index_dir)`; `tdkt serve` runs it with uvicorn.
+
+Endpoints (OpenAPI at /docs):
+
+* ``POST /ask``                the cited answer of ``service.answer.Assistant.ask``
+* ``GET  /search``             ranked provisions (``Assistant.search``)
+* ``GET  /documents``          every known document, held or not (as ``tdkt documents --json``)
+* ``GET  /documents/{doc}``    one held document as a tree (Phần › Chương › Mục › Điều › khoản › điểm)
+* ``GET  /provisions/{id}``    one provision with its parents, neighbours and validity
+* ``GET  /health``             counts, and whether the answering engine is loaded
+* ``GET  /``                   the web page (``service/static``)
+
+Every endpoint is a plain ``def``: FastAPI runs it in its thread pool, so slow, CPU-bound searches
+never block the event loop. The ``Library`` is loaded before the first request and only read
+afterwards; the ``Assistant`` (model + indexes) is created once, under a lock, and every call into
+it is serialised by a second lock, since nothing promises that the retriever is thread-safe.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from corpus.catalog import EXPIRED, IN_FORCE, NOT_YET, UNKNOWN, doc_key
+from ingest.model import Provision
+from service import settings
+from service.library import Library
+
+log = logging.getLogger("tdkt.api")
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_QUESTION = 1000
+MAX_K = 50
+_DATE_RX = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# ─────────────────────────────────────────── request models ───────────────────────────────────────
+
+def _check_date(value: str | None) -> str | None:
+    """The ISO date string, or None; a clear ValueError otherwise (pydantic names the field)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _DATE_RX.match(value.strip()):
+        raise ValueError(f"'{value}' is not a date (YYYY-MM-DD)")
+    try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"'{value}' is not a valid date (YYYY-MM-DD)") from None
+    return value.strip()
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "question": "Tiêu chuẩn danh hiệu Chiến sĩ thi đua cơ sở là gì?", "as_of": None, "docs": None}]})
+
+    question: str = Field(description=f"The question, in Vietnamese; 1–{MAX_QUESTION} characters.")
+    as_of: str | None = Field(None, description="Validity date YYYY-MM-DD (default: today).")
+    docs: list[str] | None = Field(None, description="Only these documents (số hiệu, e.g. 06/2022/QH15).")
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("question must not be empty")
+        if len(v) > MAX_QUESTION:
+            raise ValueError(f"question is {len(v)} characters long; the limit is {MAX_QUESTION}")
+        return v
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of(cls, v: Any) -> str | None:
+        if v is not None and not isinstance(v, str):
+            raise ValueError(f"'{v}' is not a date (YYYY-MM-DD)")
+        return _check_date(v)
+
+
+# ─────────────────────────────────────────── response models ──────────────────────────────────────
+# Lenient on purpose (extra fields kept, loose types): they document the shape in /docs without
+# ever turning a new field of the answering engine into a 500.
+
+class Citation(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    n: int
+    doc: str | None = None
+    title: str | None = None
+    article: Any = None
+    clause: Any = None
+    point: Any = None
+    section: Any = None
+    part: Any = None
+    label: str | None = None
+    quote: str | None = None
+    status: str | None = None
+    validity: str | None = Field(None, description="Status code: còn hiệu lực | hết hiệu lực | "
+                                                   "chưa có hiệu lực | không rõ hiệu lực")
+    url: str | None = None
+    provision_id: str | None = None
+
+
+class AskResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    answer: str
+    citations: list[Citation] = []
+    warnings: list[str] = []
+    abstained: bool = False
+    as_of: str | None = None
+
+
+class SearchHit(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str | None = None
+    doc: str | None = None
+    kind: str | None = None
+    label: str | None = None
+    article: Any = None
+    clause: Any = None
+    point: Any = None
+    section: Any = None
+    part: Any = None
+    score: float | None = None
+    status: str | None = None
+
+
+class SearchResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    results: list[SearchHit]
+
+
+class Health(BaseModel):
+    status: str
+    documents: int
+    provisions: int
+    assistant: str = Field(description="ready | loading | not loaded | unavailable: <reason>")
+
+
+# ───────────────────────────────────────────── the state ──────────────────────────────────────────
+
+class AssistantUnavailable(RuntimeError):
+    pass
+
+
+class State:
+    """What the app holds: the Library (read-only after load) and the lazily built Assistant."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self.library = Library(self.index_dir)
+        self._assistant: Any = None
+        self._assistant_error: str | None = None
+        self._create_lock = threading.Lock()
+        self.call_lock = threading.Lock()  # one call into the Assistant at a time
+        self.warm_error: str | None = None
+        self.warming = False
+        # Load documents and catalog now: cached_property is not a lock, and a request must never
+        # see a half-built Library.
+        self.library.documents
+        self.library.catalog
+        self.provisions = sum(len(d.provisions) for d in self.library.documents.values())
+
+    # — documents —
+    def canonical_doc(self, text: str) -> str:
+        """The held số hiệu a user means, or LookupError naming why not."""
+        docs = self.library.documents
+        if text in docs:
+            return text
+        key = doc_key(text)
+        for d in docs:
+            if doc_key(d) == key:
+                return d
+        entry = self.library.catalog.get(text)
+        if entry is not None:
+            if entry.doc in docs:
+                return entry.doc
+            name = f"'{text}'" if text == entry.doc else f"'{text}' ({entry.doc})"
+            raise LookupError(f"{name} is known but its text is not in the corpus")
+        raise LookupError(f"unknown document '{text}'")
+
+    def status(self, doc: str, as_of: date) -> tuple[str, str]:
+        """(code, text) of a document's validity on a date."""
+        st = self.library.status(doc, as_of)
+        if st is None:
+            return UNKNOWN, self.library.status_text(doc, as_of)
+        return st.code, st.text
+
+    # — the answering engine —
+    @property
+    def assistant_state(self) -> str:
+        if self.warming:
+            return "loading"
+        if self._assistant is not None:
+            return f"unavailable: {self.warm_error}" if self.warm_error else "ready"
+        if self._assistant_error:
+            return f"unavailable: {self._assistant_error}"
+        return "not loaded"
+
+    def assistant(self):
+        if self._assistant is not None:
+            return self._assistant
+        with self._create_lock:
+            if self._assistant is None:
+                try:
+                    from service.answer import Assistant  # lazily: model and indexes are heavy
+                except ImportError as exc:
+                    self._assistant_error = f"service.answer cannot be imported ({exc})"
+                    raise AssistantUnavailable(self._assistant_error) from exc
+                try:
+                    self._assistant = Assistant(self.index_dir)
+                except Exception as exc:  # no search index yet, model missing, …
+                    self._assistant_error = f"{type(exc).__name__}: {exc}"
+                    log.exception("the Assistant could not be created")
+                    raise AssistantUnavailable(self._assistant_error) from exc
+                self._assistant_error = None
+        return self._assistant
+
+    def warm(self) -> None:
+        """Create the Assistant and run one search, so the first question is answered quickly."""
+        t = time.perf_counter()
+        self.warming = True
+        try:
+            a = self.assistant()
+            with self.call_lock:
+                if hasattr(a, "warm"):
+                    a.warm()
+                else:
+                    a.search("tiêu chuẩn danh hiệu Chiến sĩ thi đua cơ sở", k=1)
+            self.warm_error = None
+            log.info("answering engine warm in %.1f s", time.perf_counter() - t)
+        except AssistantUnavailable as exc:
+            log.warning("answering unavailable: %s", exc)
+        except Exception as exc:  # e.g. no search index yet: the documents are still served
+            self.warm_error = f"{type(exc).__name__}: {exc}"
+            log.warning("warm-up search failed: %s", self.warm_error)
+        finally:
+            self.warming = False
+
+
+# ───────────────────────────────────────────── helpers ────────────────────────────────────────────
+
+def _validation_error(loc: tuple, msg: str, value: Any = None) -> RequestValidationError:
+    return RequestValidationError([{"loc": loc, "msg": msg, "type": "value_error", "input": value}])
+
+
+def _query_date(value: str | None, field: str = "as_of") -> date | None:
+    try:
+        v = _check_date(value)
+    except ValueError as exc:
+        raise _validation_error(("query", field), str(exc), value) from None
+    return date.fromisoformat(v) if v else None
+
+
+def _docs_filter(state: State, docs: list[str] | None, where: str) -> list[str] | None:
+    if not docs:
+        return None
+    out = []
+    for i, d in enumerate(docs):
+        try:
+            out.append(state.canonical_doc(d.strip()))
+        except LookupError as exc:
+            loc = (where, "docs", i) if where == "body" else (where, "doc")
+            raise _validation_error(loc, str(exc), d) from None
+    return list(dict.fromkeys(out))
+
+
+def _own_text(p: Provision, children: list[Provision]) -> str:
+    """The provision's text without its sub-units (they are rendered as its children)."""
+    if not children:
+        return p.text.rstrip()
+    cut = min(c.start for c in children) - p.start
+    if 0 <= cut <= len(p.text):
+        return p.text[:cut].rstrip()
+    return p.text.rstrip()
+
+
+_PART_LABEL = {"quy-dinh": "Quy định ban hành kèm theo", "quy-che": "Quy chế ban hành kèm theo"}
+_CH_RX = re.compile(r"^\s*(Chương|Mục|Phần)\s+([0-9IVXLCDM]+[a-z]?)\s*[.:\-–]?\s*(.*)$", re.S)
+
+
+def _group_node(doc: str, gid: str, kind: str, title: str) -> dict:
+    m = _CH_RX.match(title)
+    label, heading = (f"{m.group(1)} {m.group(2)}", m.group(3).strip()) if m else (title, "")
+    return {"id": f"{doc}#{gid}", "kind": kind, "label": label, "heading": heading,
+            "article": None, "clause": None, "point": None, "section": None, "part": None,
+            "chapter": title, "text": "", "children": []}
+
+
+def _provision_node(p: Provision, kids: dict[str | None, list[Provision]]) -> dict:
+    children = kids.get(p.id, [])
+    return {"id": p.id, "kind": p.kind, "label": p.label, "heading": p.heading, "article": p.article,
+            "clause": p.clause, "point": p.point, "section": p.section, "part": p.part,
+            "chapter": p.chapter, "page": p.page, "text": _own_text(p, children),
+            "children": [_provision_node(c, kids) for c in children]}
+
+
+def document_tree(provisions: list[Provision], doc: str) -> list[dict]:
+    """Nested nodes in document order: attached part › Chương › Mục › top-level provisions › …"""
+    kids: dict[str | None, list[Provision]] = {}
+    for p in sorted(provisions, key=lambda p: p.start):
+        kids.setdefault(p.parent, []).append(p)
+    roots: list[dict] = []
+    parts: dict[str, dict] = {}
+    groups: dict[tuple, dict] = {}
+    for p in kids.get(None, []):
+        container = roots
+        prefix = ""
+        if p.part:
+            prefix = f"{p.part}/"
+            if p.part not in parts:
+                node = _group_node(doc, p.part, "part", _PART_LABEL.get(p.part, p.part))
+                node.update(label=_PART_LABEL.get(p.part, p.part), part=p.part)
+                parts[p.part] = node
+                roots.append(node)
+            container = parts[p.part]["children"]
+        if p.chapter:
+            chapter, _, section = (s.strip() for s in p.chapter.partition(" — "))
+            key = (p.part, chapter)
+            if key not in groups:
+                m = _CH_RX.match(chapter)
+                gid = f"{prefix}ch:{m.group(2) if m else len(groups) + 1}"
+                groups[key] = _group_node(doc, gid, "chapter", chapter)
+                groups[key]["part"] = p.part
+                container.append(groups[key])
+            container = groups[key]["children"]
+            if section:
+                skey = (p.part, chapter, section)
+                if skey not in groups:
+                    m = _CH_RX.match(section)
+                    gid = f"{groups[key]['id'].split('#', 1)[1]}.m:{m.group(2) if m else len(groups) + 1}"
+                    groups[skey] = _group_node(doc, gid, "chapter-section", section)
+                    groups[skey]["part"] = p.part
+                    container.append(groups[skey])
+                container = groups[skey]["children"]
+        container.append(_provision_node(p, kids))
+    return roots
+
+
+def _brief(p: Provision | None) -> dict | None:
+    return {"id": p.id, "label": p.label, "kind": p.kind, "heading": p.heading} if p else None
+
+
+# ─────────────────────────────────────────────── the app ──────────────────────────────────────────
+
+def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> FastAPI:
+    """The API and the page over one index folder. `warm`: build the Assistant before serving."""
+    state = State(settings.index_dir(str(index_dir) if index_dir else None))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:  # in the background: documents are served at once, /ask waits for the engine
+            state.warming = True
+            threading.Thread(target=state.warm, name="tdkt-warm", daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="Trợ lý văn bản thi đua, khen thưởng (TĐKT)",
+        version="0.1.0",
+        description="Cited answers to questions on Vietnamese thi đua, khen thưởng regulations, with "
+                    "the validity of every cited document. The web page is at `/`.",
+        lifespan=lifespan,
+    )
+    app.state.tdkt = state
+
+    # — errors: always {"error": "<field>: <message>", "detail": …} —
+    @app.exception_handler(RequestValidationError)
+    async def _on_validation(request: Request, exc: RequestValidationError):
+        errors = []
+        for e in exc.errors():
+            e = {k: v for k, v in e.items() if k in ("loc", "msg", "type", "input")}
+            errors.append(e)
+        parts = []
+        for e in errors:
+            loc = [str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path")]
+            field = "body" if e.get("type") == "json_invalid" else (".".join(loc) or "body")
+            msg = str(e.get("msg", "")).removeprefix("Value error, ")
+            parts.append(msg if msg.startswith(field.split(".")[0] + " ") else f"{field}: {msg}")
+        return JSONResponse(status_code=422, content={"error": "; ".join(parts),
+                                                      "detail": jsonable_encoder(errors)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _on_http(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail
+        return JSONResponse(status_code=exc.status_code, headers=getattr(exc, "headers", None),
+                            content={"error": detail if isinstance(detail, str) else str(detail),
+                                     "detail": detail})
+
+    @app.exception_handler(Exception)
+    async def _on_error(request: Request, exc: Exception):
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(status_code=500, content={"error": f"internal error: {type(exc).__name__}: {exc}"})
+
+    def _call(method: str, *args, **kwargs):
+        """One call into the shared Assistant, serialised; 503 when it cannot answer at all."""
+        try:
+            assistant = state.assistant()
+        except AssistantUnavailable as exc:
+            raise HTTPException(503, f"answering is not available: {exc}") from None
+        try:
+            with state.call_lock:
+                result = getattr(assistant, method)(*args, **kwargs)
+        except (ImportError, FileNotFoundError) as exc:  # no search index built yet
+            raise HTTPException(503, f"answering is not available: {type(exc).__name__}: {exc}") from None
+        state.warm_error = None
+        return result
+
+    # — the answering engine —
+    @app.post("/ask", response_model=AskResponse, tags=["answer"],
+              summary="Answer a question with numbered citations and their validity")
+    def ask(body: AskRequest) -> dict:
+        as_of = date.fromisoformat(body.as_of) if body.as_of else None
+        docs = _docs_filter(state, body.docs, "body")
+        result = _call("ask", body.question, as_of=as_of, docs=docs)
+        day = as_of or (date.fromisoformat(result["as_of"]) if result.get("as_of") else settings.today())
+        for c in result.get("citations") or []:
+            if c.get("doc") and not c.get("validity"):
+                c["validity"] = state.status(c["doc"], day)[0]
+        return result
+
+    @app.get("/search", response_model=SearchResponse, tags=["answer"],
+             summary="Rank provisions for a query (no answer text)")
+    def search(q: str = Query(..., description=f"The query; 1–{MAX_QUESTION} characters."),
+               k: int = Query(10, ge=1, le=MAX_K, description="How many results."),
+               as_of: str | None = Query(None, description="Validity date YYYY-MM-DD (default: today)."),
+               doc: list[str] | None = Query(None, description="Only these documents (repeat the parameter).")
+               ) -> dict:
+        q = q.strip()
+        if not q:
+            raise _validation_error(("query", "q"), "q must not be empty", q)
+        if len(q) > MAX_QUESTION:
+            raise _validation_error(("query", "q"), f"q is {len(q)} characters long; the limit is {MAX_QUESTION}")
+        day = _query_date(as_of)
+        docs = _docs_filter(state, doc, "query")
+        results = _call("search", q, k=k, as_of=day, docs=docs)
+        return {"results": results}
+
+    # — documents and provisions —
+    @app.get("/documents", tags=["documents"],
+             summary="Every known document (held or not) with its validity on a date")
+    def documents(as_of: str | None = Query(None, description="YYYY-MM-DD (default: today).")) -> list[dict]:
+        day = _query_date(as_of) or settings.today()
+        return state.library.document_list(day)
+
+    @app.get("/documents/{doc:path}", tags=["documents"],
+             summary="One held document as a tree of its provisions")
+    def document(doc: str, as_of: str | None = Query(None, description="YYYY-MM-DD (default: today).")) -> dict:
+        day = _query_date(as_of) or settings.today()
+        try:
+            key = state.canonical_doc(doc)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+        parsed = state.library.documents[key]
+        code, text = state.status(key, day)
+        entry = state.library.catalog.get(key)
+        info = parsed.info
+        return {
+            "doc": key, "type": (entry.type if entry else None) or info.type,
+            "title": info.title or (entry.title if entry else ""), "issuer": info.issuer,
+            "issued": info.issued, "effective": entry.effective.isoformat() if entry and entry.effective else None,
+            "status": code, "status_text": text, "as_of": day.isoformat(),
+            "articles": parsed.articles if parsed.sections is None else None,
+            "attached_articles": parsed.attached_articles, "sections": parsed.sections,
+            "children": document_tree(parsed.provisions, key),
+        }
+
+    @app.get("/provisions/{pid:path}", tags=["documents"],
+             summary="One provision with its parents, neighbours and validity")
+    def provision(pid: str, as_of: str | None = Query(None, description="YYYY-MM-DD (default: today).")) -> dict:
+        day = _query_date(as_of) or settings.today()
+        p = state.library.provision(pid)
+        if p is None:
+            doc = pid.split("#", 1)[0]
+            try:
+                state.canonical_doc(doc)
+            except LookupError as exc:
+                raise HTTPException(404, f"provision '{pid}': {exc}") from None
+            raise HTTPException(404, f"provision '{pid}' not found: {doc} has no {pid.partition('#')[2] or 'such unit'}")
+        parsed = state.library.documents[p.doc]
+        by_id = {x.id: x for x in parsed.provisions}
+        parents = []
+        cur = by_id.get(p.parent) if p.parent else None
+        while cur is not None:
+            parents.insert(0, {"id": cur.id, "label": cur.label})
+            cur = by_id.get(cur.parent) if cur.parent else None
+        siblings = sorted((x for x in parsed.provisions if x.parent == p.parent), key=lambda x: x.start)
+        i = next(i for i, x in enumerate(siblings) if x.id == p.id)
+        children = sorted((x for x in parsed.provisions if x.parent == p.id), key=lambda x: x.start)
+        code, text = state.status(p.doc, day)
+        return {
+            "id": p.id, "doc": p.doc, "kind": p.kind, "label": p.label, "heading": p.heading,
+            "article": p.article, "clause": p.clause, "point": p.point, "section": p.section,
+            "part": p.part, "chapter": p.chapter, "page": p.page, "text": p.text,
+            "title": parsed.info.title, "type": parsed.info.type,
+            "status": code, "status_text": text, "as_of": day.isoformat(),
+            "parents": parents,
+            "neighbours": {"previous": _brief(siblings[i - 1]) if i > 0 else None,
+                           "next": _brief(siblings[i + 1]) if i + 1 < len(siblings) else None},
+            "children": [_brief(c) for c in children],
+            "url": f"/?p={_quote(p.id)}",
+        }
+
+    @app.get("/health", response_model=Health, tags=["service"])
+    def health() -> dict:
+        return {"status": "ok", "documents": len(state.library.documents), "provisions": state.provisions,
+                "assistant": state.assistant_state}
+
+    # — the page —
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def _quote(pid: str) -> str:
+    from urllib.parse import quote
+    return quote(pid, safe="")
+
+
+def serve(index_dir: Path | str | None, host: str = "127.0.0.1", port: int = 8000, warm: bool = True) -> None:
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    app = create_app(index_dir, warm=warm)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+__all__ = ["create_app", "serve", "document_tree", "IN_FORCE", "EXPIRED", "NOT_YET", "UNKNOWN"]
