@@ -25,9 +25,11 @@ stamp=.venv/.requirements.sha256
 want=$(sha256sum requirements.lock.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing Python dependencies (pinned; ~1-2 min on a fresh machine)"
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements.lock.txt
-  .venv/bin/pip install -q --no-deps -e . 2>/dev/null
+  # pip warns about every local index folder this machine's pip config lists: harmless noise.
+  quiet() { "$@" 2> >(grep -v "is ignored: it is neither" >&2); }
+  quiet .venv/bin/pip install -q --upgrade pip
+  quiet .venv/bin/pip install -q -r requirements.lock.txt
+  quiet .venv/bin/pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 fi
 
