@@ -100,7 +100,7 @@ class Embedder:
         self._bert = self.model[0].auto_model
         self._hf_tok = self.model.tokenizer
         self._dim = int(self.model.get_embedding_dimension())
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         if warmup:
             self.embed_query("thi đua khen thưởng")
 
@@ -177,6 +177,10 @@ class Embedder:
                 max_length=MAX_SEQ_LENGTH,
                 return_tensors="pt",
             )
+            if feats["input_ids"].shape[1] >= MAX_SEQ_LENGTH:
+                too_long = sum(n > MAX_SEQ_LENGTH for n in self.count_tokens_many(texts, kind))
+                if too_long:
+                    log.warning("%d %s text(s) exceed %d tokens and are truncated", too_long, kind, MAX_SEQ_LENGTH)
             mask = feats["attention_mask"]
             hidden = self._bert(input_ids=feats["input_ids"], attention_mask=mask).last_hidden_state
             m = mask.unsqueeze(-1).to(hidden.dtype)
