@@ -219,6 +219,9 @@ class DenseBaseline:
                 owner.append(i)
         self.chunks = chunk_texts
         self.owner = np.asarray(owner, dtype=np.int64)
+        # Chunks come in unit order, so each unit's chunks are one contiguous run.
+        self._starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]]) if owner else self.owner
+        self._owners = self.owner[self._starts] if owner else self.owner
         self.vectors = self._embed_cached(chunk_texts, cache_dir, batch_size)
         self.build_seconds = time.perf_counter() - started
         self.cached = getattr(self, "_cache_hit", False)
@@ -245,10 +248,11 @@ class DenseBaseline:
     def scores(self, question: str):
         import numpy as np
 
-        q = self.embedder.embed_query(question)
-        sims = self.vectors @ q
         out = np.full(len(self.units), -1.0, dtype=np.float64)
-        np.maximum.at(out, self.owner, sims.astype(np.float64))
+        if not len(self.chunks):
+            return out
+        sims = self.vectors @ self.embedder.embed_query(question)
+        out[self._owners] = np.maximum.reduceat(sims, self._starts)
         return out
 
     def search(self, question: str, k: int = 10, as_of: Any = None, docs: Iterable[str] | None = None) -> list[dict]:

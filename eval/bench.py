@@ -69,10 +69,10 @@ VARIANTS = ("accented", "no_diacritics", "abbreviation")
 K = 10
 QUICK_LIMIT = 20
 
-# The ask functions tried, in order (TDKT_BENCH_ASK="module:function" goes first).
+# Where the service's answers come from, in order (TDKT_BENCH_ASK="module:name" goes first):
+# a class is built with the index folder and its ``ask`` method used; a function is called.
 ASK_CANDIDATES = (
-    ("service.answer", "ask"), ("service.ask", "ask"), ("service.qa", "ask"),
-    ("service.assistant", "ask"), ("service.api", "ask"), ("service", "ask"),
+    ("service.answer", "Assistant"), ("service.answer", "ask"), ("service.ask", "ask"),
 )
 
 # KH 157/KH-UBND (Cần Thơ) puts its scoring table in an unnumbered Phụ lục that mục III.3.a adopts
@@ -94,6 +94,14 @@ def _log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def _loadavg() -> float | None:
+    """1-minute load average: latencies on a shared 2-core machine mean little without it."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -110,6 +118,8 @@ def canonical(hit: Any) -> dict[str, Any]:
     """A hit / citation as a plain dict of the fields scored, with :data:`ALIASES` applied."""
     d = {f: _get(hit, f) for f in ("doc", "part", "article", "clause", "point", "section", "kind", "id",
                                     "label", "score")}
+    if d["id"] is None:
+        d["id"] = _get(hit, "provision_id")
     if d["article"] is None and d["section"] is None and d["doc"]:
         kind = d["kind"] or ("appendix" if "phụ lục" in str(d["label"] or "").lower() else None)
         alias = ALIASES.get((str(d["doc"]).casefold(), kind))
@@ -273,7 +283,9 @@ def make_system(system: str, corpus: str, root: Path, bench_dir: Path, alqac_dir
             from index.embed import get_embedder
         except ImportError as exc:
             raise Unavailable(f"index.embed not importable ({exc})") from None
-        return B.DenseBaseline(B.store_units(root), embedder=get_embedder(), cache_dir=bench_dir / "cache")
+        units = B.store_units(root)
+        _log(f"{corpus}: dense: embedding {len(units)} whole units (cached under {bench_dir / 'cache'})")
+        return B.DenseBaseline(units, embedder=get_embedder(), cache_dir=bench_dir / "cache")
     raise ValueError(system)
 
 
@@ -330,10 +342,12 @@ def _ranks(records: list[dict[str, Any]], hits: dict[str, list[dict]]) -> list[d
 
 
 def load_ask(index_dir: Path, searcher: Any = None) -> Callable[[str, date | None], Any]:
-    """The service's ask function bound to ``index_dir``: ``fn(question, as_of) -> result``.
+    """The service's ask bound to ``index_dir``: ``fn(question, as_of) -> result``.
 
-    Tries ``TDKT_BENCH_ASK`` ("module:function") then :data:`ASK_CANDIDATES`; the function's
-    signature decides which of index dir / searcher / as_of it is given."""
+    Tries ``TDKT_BENCH_ASK`` ("module:name") then :data:`ASK_CANDIDATES`. A class (``Assistant``)
+    is built with the index folder and given the bench's already-loaded ``searcher`` when it keeps
+    one as ``searcher``; a plain function gets the index folder / searcher / as_of its signature
+    asks for."""
     candidates = list(ASK_CANDIDATES)
     env = os.environ.get("TDKT_BENCH_ASK")
     if env and ":" in env:
@@ -345,20 +359,31 @@ def load_ask(index_dir: Path, searcher: Any = None) -> Callable[[str, date | Non
         except ImportError as exc:
             reasons.append(f"{mod_name}: {exc}")
             continue
-        fn = getattr(mod, attr, None)
-        if not callable(fn):
+        obj = getattr(mod, attr, None)
+        if obj is None:
+            reasons.append(f"{mod_name} has no {attr}")
+            continue
+        if inspect.isclass(obj):
+            inst = obj(index_dir)
+            if searcher is not None and "searcher" in dir(type(inst)):
+                inst.__dict__["searcher"] = searcher  # share the loaded models (cached_property)
+            fn = inst.ask
+        elif callable(obj):
+            fn = obj
+        else:
             continue
         try:
             params = inspect.signature(fn).parameters
         except (TypeError, ValueError):
             params = {}
         kw: dict[str, Any] = {}
-        for name in ("index_dir", "index", "root", "index_path"):
-            if name in params:
-                kw[name] = index_dir
-                break
-        if "searcher" in params and searcher is not None:
-            kw["searcher"] = searcher
+        if not inspect.isclass(obj):
+            for name in ("index_dir", "index", "root", "index_path"):
+                if name in params:
+                    kw[name] = index_dir
+                    break
+            if "searcher" in params and searcher is not None:
+                kw["searcher"] = searcher
         takes_as_of = "as_of" in params
 
         def call(question: str, as_of: date | None, _fn=fn, _kw=kw, _as_of=takes_as_of) -> Any:
@@ -376,6 +401,7 @@ def run_ask(ask: Callable, records: list[dict[str, Any]],
     secs: list[float] = []
     rows: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
+    has_retrieved = False
     if records:
         try:
             ask(records[0]["question"], None)
@@ -394,7 +420,10 @@ def run_ask(ask: Callable, records: list[dict[str, Any]],
         cites = [canonical(c) for c in res.get("citations") or []]
         abstained = bool(res.get("abstained"))
         gold = [canonical(g) for g in r.get("gold") or []]
-        c = M.citation_scores(cites, (retrieved or {}).get(r["id"], []), gold)
+        ids = res.get("retrieved")
+        ids = [str(x) for x in ids] if isinstance(ids, list) and all(isinstance(x, str) for x in ids) else None
+        c = M.citation_scores(cites, (retrieved or {}).get(r["id"], []), gold, retrieved_ids=ids)
+        has_retrieved = has_retrieved or ids is not None or bool(retrieved)
         rows.append({"id": r["id"], "answerable": bool(r.get("answerable", bool(gold))), "abstained": abstained,
                      "citations": [short(x) for x in cites], **c})
     answered = [x for x in rows if x["answerable"]]
@@ -405,8 +434,8 @@ def run_ask(ask: Callable, records: list[dict[str, Any]],
         "gold_in_citations_clause": M.mean(x["gold_in_citations_clause"] for x in answered),
         "citation_F2": M.mean(x["F2"] for x in answered),
         "citation_precision_gold": M.mean(x["precision_gold"] for x in answered),
-        "citation_precision_retrieved": M.mean(x["precision_retrieved"] for x in rows) if retrieved else None,
-        "citations_outside_retrieved": sum(x["outside_retrieved"] for x in rows) if retrieved else None,
+        "citation_precision_retrieved": M.mean(x["precision_retrieved"] for x in rows) if has_retrieved else None,
+        "citations_outside_retrieved": sum(x["outside_retrieved"] for x in rows) if has_retrieved else None,
         "citations": sum(x["n_citations"] for x in rows),
         "latency": M.latency_summary(secs),
         "error_examples": dict(list(errors.items())[:5]),
@@ -568,7 +597,8 @@ def run_bench(args: Any = None) -> dict[str, Any]:
         "meta": {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sets": sets,
                  "systems": systems, "limit": limit, "k": a.k, "quick": bool(a.quick),
                  "bench_dir": str(bench_dir), "python": platform.python_version(), "machine": platform.machine(),
-                 "cpus": os.cpu_count(), "aliases": {f"{d} {k}": v for (d, k), v in ALIASES.items()}},
+                 "cpus": os.cpu_count(), "loadavg_start": _loadavg(),
+                 "torch_threads_env": os.environ.get("TDKT_TORCH_THREADS"), "aliases": {f"{d} {k}": v for (d, k), v in ALIASES.items()}},
         "build": [], "results": [], "ask": [],
     }
     tagged: list[tuple[tuple, list[str]]] = []  # (sort key, row): by set, then system, then variant
@@ -701,6 +731,10 @@ def run_bench(args: Any = None) -> dict[str, Any]:
                     summary = run_ask(ask, recs, hybrid_hits.get(s))
                     summary["set"] = s
                     summary["function"] = ask.__name__
+                    if recs and summary["errors"] == len(recs):  # importable but cannot answer yet
+                        first = next(iter(summary["error_examples"].values()), "")
+                        summary = {"set": s, "function": ask.__name__,
+                                   "unavailable": f"{ask.__name__} failed on every question ({first})"}
                     out["ask"].append(summary)
                     add(s, "ask", ask_row(summary))
 
@@ -710,11 +744,12 @@ def run_bench(args: Any = None) -> dict[str, Any]:
 
     total = time.perf_counter() - wall
     peak = peak_rss_mb()
-    out["meta"].update({"seconds": total, "peak_rss_mb": peak})
+    out["meta"].update({"seconds": total, "peak_rss_mb": peak, "loadavg_end": _loadavg()})
     rows = [row for _, row in sorted(tagged, key=lambda t: t[0])]
     rows.extend(build_rows)
     rows.append(["run", "all", "–", *["–"] * 11,
-                 f"wall {total / 60:.1f} min · peak RSS {peak:.0f} MB · k={a.k}"
+                 f"wall {total / 60:.1f} min · peak RSS {peak:.0f} MB · k={a.k} · "
+                 f"load avg {out['meta']['loadavg_start']} → {out['meta']['loadavg_end']} on {os.cpu_count()} CPUs"
                  + (f" · first {limit} questions per set" if limit else "")])
     table = render_table(rows)
     out["table"] = table

@@ -302,11 +302,14 @@ def evaluate(runs: Sequence[tuple[Sequence[Any], Sequence[Any]]], **kw: Any) -> 
 # Cited answers
 
 
-def citation_scores(citations: Sequence[Any], retrieved: Sequence[Any], gold: Sequence[Any]) -> dict[str, Any]:
+def citation_scores(citations: Sequence[Any], retrieved: Sequence[Any], gold: Sequence[Any],
+                    retrieved_ids: Sequence[str] | None = None) -> dict[str, Any]:
     """How one answer's citations relate to what was retrieved and to the gold.
 
-    - ``n_citations``; ``outside_retrieved``: citations whose article key is not the article key of
-      any retrieved hit (a citation of something retrieval never returned);
+    - ``n_citations``; ``outside_retrieved``: citations of something retrieval never returned —
+      when ``retrieved_ids`` (the provision ids the answer was built from) is given, a citation
+      whose ``id`` is not among them (a citation without an id falls back to the next rule);
+      otherwise a citation whose article key is not the article key of any ``retrieved`` hit;
     - ``precision_retrieved``: share of citations inside the retrieved set (None without citations);
     - ``precision_gold`` / ``precision_gold_clause``: share of citations matching a gold entry at
       article / clause level (None without citations or without gold);
@@ -316,7 +319,14 @@ def citation_scores(citations: Sequence[Any], retrieved: Sequence[Any], gold: Se
     """
     cites = [unit(c) for c in citations]
     ret_keys = {article_key(h) for h in retrieved}
-    outside = sum(1 for c in cites if article_key(c) not in ret_keys)
+    ids = set(retrieved_ids) if retrieved_ids is not None else None
+
+    def is_outside(c: Unit) -> bool:
+        if ids is not None and c.id:
+            return c.id not in ids
+        return article_key(c) not in ret_keys
+
+    outside = sum(1 for c in cites if is_outside(c))
     n = len(cites)
     out: dict[str, Any] = {
         "n_citations": n,

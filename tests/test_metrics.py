@@ -206,6 +206,9 @@ def test_citation_scores():
     assert c["F2"] == pytest.approx(M.f2(1 / 3, 1.0))
     none = M.citation_scores([], retrieved, gold)
     assert none["precision_retrieved"] is None and none["gold_in_citations"] == 0.0 and none["F2"] == 0.0
+    by_id = M.citation_scores([A(article=23, clause=1, id="x#d23.k1"), A(article=24, clause=2, id="x#d24.k2")],
+                              [], gold, retrieved_ids=["x#d23.k1"])
+    assert by_id["outside_retrieved"] == 1 and by_id["precision_retrieved"] == 0.5
     unans = M.citation_scores(cites, retrieved, [])
     assert unans["gold_in_citations"] is None and unans["precision_gold"] is None
 
