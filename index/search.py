@@ -1,0 +1,677 @@
+"""Hybrid retrieval over the stored provisions: the governing clause first, with or without
+diacritics.
+
+    from index.search import Searcher, sync_index
+    sync_index(index_dir)                      # bring chroma + BM25 in line with the store
+    s = Searcher(index_dir)                    # models and indexes stay warm in the object
+    hits = s.search("tieu chuan cstdcs", k=10, as_of=date(2023, 6, 1), docs=None)
+    hits[0].doc, hits[0].article, hits[0].clause, hits[0].label
+
+How a question is answered (``Searcher.search``):
+
+1. Reference: ``corpus.refs.parse_ref`` — "khoản 2 Điều 24 NĐ 152/2025", "dieu 7 luat tdkt
+   2022", "mục II.2 KH 157" — puts exactly that provision first. Documents the question names
+   (``find_doc_mentions``), "luật cũ" / "luật mới", and words of a document's title or issuer
+   ("Bắc Ninh", "ngành Ngoại giao") lift that document.
+2. Text: NFC, one tone-mark style, abbreviations expanded (CSTĐCS → chiến sĩ thi đua cơ sở).
+   A question typed without diacritics gets its tone marks restored from the corpus's own
+   syllable bigrams; the dense model and the syllable BM25 read the restored text, the folded
+   BM25 the typed one, and the fusion leans on the folded BM25.
+3. Three retrievers (llama-index ``BaseRetriever``s): e5 vectors in chroma
+   (``VectorIndexRetriever`` over ``ChromaVectorStore``), BM25 on syllables and BM25 on folded
+   syllables (:class:`index.lexical.VietBM25Retriever`), fused by :class:`FusionRetriever`
+   (weighted reciprocal rank over articles and their clauses, :mod:`index.fusion`).
+4. Validity: a document not in force on ``as_of`` (default today) is down-weighted, never
+   hidden, and not at all when the question names it. ``docs=[...]`` restricts the search.
+5. Each hit is the most specific unit that matches (a clause, a point, a plan sub-section),
+   one or two per article; ``Hit.article`` is an int (or "58a"), ``Hit.clause`` an int.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np
+
+from index.fusion import FusionParams, Structure, pick_units, rank_groups
+from index.lexical import LexicalIndex, VietBM25Retriever, unit_node
+from index.text import expand_abbreviations, has_diacritics
+from index.units import UNITS_VERSION, Unit, build_chunks, build_units, doc_context, doc_lex_text, doc_meta
+from ingest.vietnamese import fold
+from index.text import fast_normalize as normalize
+
+log = logging.getLogger(__name__)
+
+try:  # llama-index: never let it reach for OpenAI
+    from llama_index.core import Settings as _LlamaSettings
+
+    _LlamaSettings.llm = None
+except Exception:  # pragma: no cover
+    pass
+
+BM25_DIR = "bm25"
+EMBED_CACHE_DIR = "embeddings"
+_UNSET: Any = object()
+
+# Tuned on the dev split of eval/questions/tdkt.jsonl (see index/quickcheck.py).
+DEFAULT_PARAMS = FusionParams()
+DENSE_TOP = 120  # chunks asked of chroma per question
+
+
+def _settings_get(name: str) -> str | None:
+    try:
+        from service import settings
+
+        return settings.get(name)
+    except Exception:  # pragma: no cover - service is part of this repository
+        v = os.environ.get(name)
+        return v or None
+
+
+def _today() -> date:
+    try:
+        from service import settings
+
+        return settings.today()
+    except Exception:  # pragma: no cover
+        return date.today()
+
+
+def _load_catalog(index_dir: Path):
+    from corpus.catalog import Catalog
+
+    extra = [index_dir / "catalog.yaml"] if (index_dir / "catalog.yaml").exists() else []
+    return Catalog.load(extra)
+
+
+def _as_date(d: Any) -> date | None:
+    if d is None or d == "":
+        return None
+    if isinstance(d, date):
+        return d
+    return date.fromisoformat(str(d)[:10])
+
+
+# ---------------------------------------------------------------------------------------------
+# hits
+
+
+@dataclass
+class Hit:
+    """One retrieved provision. ``article`` is an int ("58a" stays a string), ``clause`` an int."""
+
+    doc: str
+    article: int | str | None
+    clause: int | None
+    point: str | None
+    section: str | None
+    part: str | None
+    label: str
+    score: float
+    id: str
+    kind: str
+    status: str | None = None  # validity of the document on the search date
+    in_force: bool | None = None  # None: the catalog does not know the document
+    snippet: str = ""
+    why: str = ""  # "reference" when the question named this provision
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        d = asdict(self)
+        if not full:
+            for k in ("status", "in_force", "snippet", "why"):
+                d.pop(k, None)
+        return d
+
+    # dict-style access, so code written for dict hits works too
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
+
+def _hit(u: Unit, score: float, status=None, why: str = "") -> Hit:
+    art: int | str | None = None
+    if u.article is not None:
+        art = int(u.article) if u.article.isdigit() else u.article
+    clause = int(u.clause) if u.clause and u.clause.isdigit() else (u.clause or None)
+    return Hit(doc=u.doc, article=art, clause=clause, point=u.point, section=u.section, part=u.part,
+               label=u.label, score=round(float(score), 6), id=u.id, kind=u.kind,
+               status=status.text if status is not None else None,
+               in_force=status.in_force if status is not None else None,
+               snippet=u.snippet, why=why)
+
+
+# ---------------------------------------------------------------------------------------------
+# query analysis
+
+_OLD = re.compile(r"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban)\s+(cu|truoc day|truoc)\b")
+_NEW = re.compile(r"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban)\s+(moi|hien hanh)\b")
+_OLD_TYPES = {"luat": ("Luật", "Văn bản hợp nhất"), "nghi dinh": ("Nghị định",), "thong tu": ("Thông tư",),
+              "quy dinh": ("Quyết định",), "quy che": ("Quyết định",), "van ban": ()}
+
+
+@dataclass
+class QueryPlan:
+    question: str
+    text: str  # normalized
+    expanded: str  # abbreviations expanded
+    accented: bool
+    dense_text: str
+    syl_text: str
+    fold_text: str
+    as_of: date
+    ref: Any = None
+    ref_unit: int | None = None
+    mentions: list[str] = field(default_factory=list)  # held documents the question names
+    places: list[str] = field(default_factory=list)  # held documents of a province/sector named
+    old_types: tuple = ()  # "luật cũ": types of superseded documents asked about
+    new_types: tuple = ()
+    docs: set[str] | None = None  # filter (held số hiệu)
+    past: bool = False  # as_of given and before today
+
+
+# ---------------------------------------------------------------------------------------------
+# fusion retriever (llama-index)
+
+try:
+    from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle
+except ImportError:  # pragma: no cover
+    BaseRetriever = object  # type: ignore[assignment,misc]
+
+
+class FusionRetriever(BaseRetriever):  # type: ignore[misc]
+    """llama-index retriever over a :class:`Searcher`: the fused, provision-level ranking as
+    NodeWithScore (node id = provision id, metadata = citation fields)."""
+
+    def __init__(self, searcher: "Searcher", k: int = 10, as_of: date | None = None, docs: list[str] | None = None):
+        super().__init__()
+        self.searcher = searcher
+        self.k = k
+        self.as_of = as_of
+        self.docs = docs
+
+    def _retrieve(self, query_bundle: "QueryBundle") -> list["NodeWithScore"]:
+        hits = self.searcher.search(query_bundle.query_str, k=self.k, as_of=self.as_of, docs=self.docs)
+        out = []
+        for h in hits:
+            u = self.searcher.units[self.searcher.lexical.pos[h.id]]
+            node = unit_node(u)
+            node.metadata.update({k: v for k, v in h.to_dict(full=False).items() if k not in ("score",)})
+            out.append(NodeWithScore(node=node, score=h.score))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the searcher
+
+
+class IndexMissing(RuntimeError):
+    """No search index in the folder (run `tdkt ingest` or sync_index first)."""
+
+
+class Searcher:
+    """Search one index folder. Keeps the embedding model, chroma and BM25 warm; thread-safe."""
+
+    def __init__(self, index_dir: str | Path | None = None, *, chroma_url: str | None = _UNSET,
+                 params: FusionParams | None = None, catalog=None, today: date | None = None,
+                 embedder=None, auto_sync: bool = True, dense_top: int = DENSE_TOP):
+        if index_dir is None:
+            index_dir = _settings_get("TDKT_INDEX")
+        self.index_dir = Path(index_dir)
+        self.chroma_url = _settings_get("TDKT_CHROMA_URL") if chroma_url is _UNSET else chroma_url
+        self.params = params or DEFAULT_PARAMS
+        self.catalog = catalog if catalog is not None else _load_catalog(self.index_dir)
+        self._today = today
+        self._embedder = embedder
+        self.dense_top = dense_top
+        self._lock = threading.RLock()
+        self._status_cache: dict[tuple[str, date], Any] = {}
+        bm25 = self.index_dir / BM25_DIR
+        if LexicalIndex.read_state(bm25) is None:
+            if auto_sync and (self.index_dir / "documents").exists():
+                sync_index(self.index_dir, chroma_url=self.chroma_url)
+            if LexicalIndex.read_state(bm25) is None:
+                raise IndexMissing(f"no search index in {self.index_dir} (run `tdkt ingest` first)")
+        self._load_lexical()
+        self._vector = None
+        self._retriever_index = None
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def _load_lexical(self) -> None:
+        bm25 = self.index_dir / BM25_DIR
+        self.lexical = LexicalIndex.load(bm25)
+        self.units = self.lexical.units
+        self.struct = Structure(self.units) if self.units else None
+        self._state_mtime = (bm25 / "state.json").stat().st_mtime_ns
+        self.held = sorted({u.doc for u in self.units})
+        from corpus.catalog import doc_key
+
+        self._held_by_key = {doc_key(d): d for d in self.held}
+        self._unit_ids = {u.id: i for i, u in enumerate(self.units)}
+        self._doc_units: dict[str, np.ndarray] = {}
+        docs_arr = np.array([u.doc for u in self.units], dtype=object)
+        for d in self.held:
+            self._doc_units[d] = docs_arr == d
+        self._places: list[tuple[re.Pattern, str]] = []
+        for d, meta in self.lexical.doc_meta.items():
+            for place in meta.get("places", []):
+                self._places.append((re.compile(rf"(?<![a-z0-9]){re.escape(fold(place))}(?![a-z0-9])"), d))
+        st = self.struct
+        if st is not None:
+            self._preamble_groups = np.array([self.units[i].kind == "preamble" for i in st.group_unit])
+            self._promulgation_groups = np.array([
+                self.units[i].kind == "article" and self.units[i].part is None
+                and bool(self.lexical.doc_meta.get(self.units[i].doc, {}).get("attached"))
+                for i in st.group_unit])
+        self._bm25_syl = VietBM25Retriever(self.lexical, folded=False)
+        self._bm25_fold = VietBM25Retriever(self.lexical, folded=True)
+
+    def refresh(self) -> bool:
+        """Reload the BM25 side if sync_index rewrote it since; True when reloaded."""
+        try:
+            m = (self.index_dir / BM25_DIR / "state.json").stat().st_mtime_ns
+        except OSError:
+            return False
+        if m != self._state_mtime:
+            with self._lock:
+                self._load_lexical()
+            return True
+        return False
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from index.embed import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    @property
+    def vector(self):
+        if self._vector is None:
+            from index.vector import VectorStore
+
+            self._vector = VectorStore(self.index_dir, self.chroma_url)
+        return self._vector
+
+    def _vector_index(self):
+        if self._retriever_index is None:
+            from llama_index.core import VectorStoreIndex
+
+            from index.embed import E5Embedding
+
+            self._retriever_index = VectorStoreIndex.from_vector_store(
+                self.vector.store, embed_model=E5Embedding(self.embedder))
+        return self._retriever_index
+
+    def today(self) -> date:
+        return self._today or _today()
+
+    def warm(self) -> None:
+        self.search("tiêu chuẩn chiến sĩ thi đua cơ sở", k=1)
+
+    # -- validity ------------------------------------------------------------------------------
+
+    def status(self, doc: str, as_of: date):
+        key = (doc, as_of)
+        if key not in self._status_cache:
+            st = None
+            if self.catalog.get_exact(doc) is not None:
+                st = self.catalog.status(doc, as_of, held=self.held)
+            self._status_cache[key] = st
+        return self._status_cache[key]
+
+    # -- query analysis ------------------------------------------------------------------------
+
+    def _held(self, doc: str) -> str | None:
+        from corpus.catalog import doc_key
+
+        return self._held_by_key.get(doc_key(doc))
+
+    def plan(self, question: str, as_of: date | None = None, docs: Iterable[str] | None = None) -> QueryPlan:
+        from corpus.refs import parse_ref, scan_mentions
+
+        today = self.today()
+        as_of = _as_date(as_of)
+        day = as_of or today
+        text = normalize(question).strip()
+        expanded, used = expand_abbreviations(text)
+        accented = has_diacritics(text)
+        if accented:
+            dense_text = expanded
+            syl_text = " ".join([text, *used])
+        else:
+            restored = self.lexical.restorer.restore(expanded)
+            dense_text = restored
+            syl_text = " ".join([restored, text])
+        fold_text = " ".join([text, *used])
+        p = QueryPlan(question=question, text=text, expanded=expanded, accented=accented,
+                      dense_text=dense_text, syl_text=syl_text, fold_text=fold_text, as_of=day,
+                      past=as_of is not None and as_of < today)
+        ref = parse_ref(text, self.catalog)
+        p.ref = ref
+        seen = []
+        for m in scan_mentions(text, self.catalog):
+            h = self._held(m.doc)
+            if h and h not in seen:
+                seen.append(h)
+        p.mentions = seen
+        if ref is not None and ref.doc is not None:
+            p.ref_unit = self._resolve_ref(ref)
+        f = fold(text)
+        p.places = sorted({d for rx, d in self._places if rx.search(f)})
+        olds = tuple(t for m in _OLD.finditer(f) for t in _OLD_TYPES[m.group(1)])
+        news = tuple(t for m in _NEW.finditer(f) for t in _OLD_TYPES[m.group(1)])
+        p.old_types, p.new_types = olds, news
+        if docs:
+            keep = {self._held(d) or d for d in docs}
+            p.docs = keep
+        return p
+
+    def _resolve_ref(self, ref) -> int | None:
+        """Unit index of the provision a reference names (falling back to its clause/article)."""
+        doc = self._held(ref.doc)
+        if doc is None or not (ref.article or ref.section):
+            return None
+        ids = []
+        if ref.section:
+            sec = ref.section
+            while sec:
+                ids.append(f"{doc}#s:{sec}")
+                sec = sec.rsplit(".", 1)[0] if "." in sec else ""
+        else:
+            parts = [ref.part] if ref.part else [None]
+            # "Điều 7 QĐ 86/2025" when the Quyết định itself has fewer articles: the attached text
+            attached = sorted({u.part for u in self.units if u.doc == doc and u.part})
+            if ref.part is None and attached:
+                if not any(u.doc == doc and u.part is None and u.article == ref.article for u in self.units):
+                    parts = attached + [None]
+            elif ref.part is not None and ref.part not in attached:
+                parts = [None]
+            for part in parts:
+                base = f"{doc}#{part + '/' if part else ''}d{ref.article}"
+                cand = [base]
+                if ref.clause:
+                    cand.insert(0, f"{base}.k{ref.clause}")
+                    if ref.point:
+                        cand.insert(0, f"{base}.k{ref.clause}.{ref.point}")
+                ids.extend(cand)
+        for pid in ids:
+            i = self._unit_ids.get(pid)
+            if i is not None:
+                return i
+        return None
+
+    # -- component scores ----------------------------------------------------------------------
+
+    def lexical_scores(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
+        return self._bm25_syl.scores(plan.syl_text), self._bm25_fold.scores(plan.fold_text)
+
+    def query_vector(self, plan: QueryPlan) -> np.ndarray:
+        return self.embedder.embed_query(plan.dense_text)
+
+    def dense_scores(self, plan: QueryPlan, qvec: np.ndarray | None = None) -> np.ndarray:
+        """Cosine per unit (max over its chunks) for the chunks chroma returns; nan elsewhere."""
+        from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+
+        out = np.full(len(self.units), np.nan, dtype=np.float64)
+        if qvec is None:
+            qvec = self.query_vector(plan)
+        filters = None
+        if plan.docs:
+            filters = MetadataFilters(filters=[MetadataFilter(key="doc", value=sorted(plan.docs),
+                                                              operator=FilterOperator.IN)])
+        retriever = self._vector_index().as_retriever(similarity_top_k=self.dense_top, filters=filters)
+        nodes = retriever.retrieve(QueryBundle(query_str=plan.dense_text, embedding=qvec.tolist()))
+        for n in nodes:
+            i = self._unit_ids.get(n.node.metadata.get("unit", ""))
+            if i is None or n.score is None or n.score <= 0:
+                continue
+            cos = 1.0 + float(np.log(n.score))  # chroma cosine distance d, llama score exp(-d)
+            if not (out[i] >= cos):
+                out[i] = cos
+        return out
+
+    # -- ranking -------------------------------------------------------------------------------
+
+    def _group_adjustments(self, plan: QueryPlan, p: FusionParams, doc_scores: dict[str, float]):
+        st = self.struct
+        n_docs = len(st.doc_index)
+        factor = np.ones(n_docs)
+        bonus = np.zeros(n_docs)
+        top_docscore = max(doc_scores.values()) if doc_scores else 0.0
+        for d, j in st.doc_index.items():
+            s = self.status(d, plan.as_of)
+            entry = self.catalog.get_exact(d)
+            dtype = entry.type if entry is not None else None
+            named = d in plan.mentions or d in plan.places
+            old_asked = bool(plan.old_types) and s is not None and not s.in_force and dtype in plan.old_types
+            new_asked = bool(plan.new_types) and s is not None and s.in_force and dtype in plan.new_types
+            if s is not None and not s.in_force and not named and not old_asked:
+                factor[j] = p.invalid_factor
+            if d in plan.mentions or old_asked or new_asked:
+                bonus[j] += p.mention_boost
+            if d in plan.places:
+                bonus[j] += p.place_boost
+            if top_docscore > 0 and d in doc_scores:
+                bonus[j] += p.docname_boost * doc_scores[d] / top_docscore
+        allowed = None
+        if plan.docs is not None:
+            allowed_docs = np.array([d in plan.docs for d in sorted(st.doc_index, key=st.doc_index.get)])
+            allowed = allowed_docs[st.group_doc]
+        gf = factor[st.group_doc]
+        gf = np.where(self._preamble_groups, gf * p.preamble_factor, gf)
+        if plan.ref_unit is None:
+            gf = np.where(self._promulgation_groups, gf * p.promulgation_factor, gf)
+        return gf, bonus[st.group_doc], allowed
+
+    def rank(self, plan: QueryPlan, dense: np.ndarray, syl: np.ndarray, fol: np.ndarray, k: int = 10,
+             params: FusionParams | None = None, doc_scores: dict[str, float] | None = None) -> list[Hit]:
+        p = params or self.params
+        st = self.struct
+        if st is None:
+            return []
+        if doc_scores is None:
+            doc_scores = self.lexical.score_documents(plan.fold_text)
+        factor, bonus, allowed = self._group_adjustments(plan, p, doc_scores)
+        g_scores = rank_groups(st, dense, syl, fol, p, plan.accented, group_factor=factor,
+                               group_bonus=bonus, allowed=allowed)
+        hits: list[Hit] = []
+        taken: set[int] = set()
+        top = float(np.max(g_scores[np.isfinite(g_scores)])) if np.isfinite(g_scores).any() else 0.0
+        if plan.ref_unit is not None:
+            u = self.units[plan.ref_unit]
+            if plan.docs is None or u.doc in plan.docs:
+                hits.append(_hit(u, top + 1.0, self.status(u.doc, plan.as_of), why="reference"))
+                taken.add(plan.ref_unit)
+        order = np.argsort(-g_scores, kind="stable")
+        cands: list[tuple[float, int, int, int]] = []  # (score, -group rank, -pick rank, unit)
+        n_primary = 0
+        for rank_, g in enumerate(order):
+            gs = float(g_scores[g])
+            if not np.isfinite(gs) or n_primary >= k:
+                break
+            for j, (ui, r) in enumerate(pick_units(st, int(g), dense, syl, fol, p)):
+                if ui in taken:
+                    continue
+                cands.append((gs * r if j else gs, -rank_, -j, ui))
+                n_primary += j == 0
+        cands.sort(reverse=True)
+        for sc, _r, _j, ui in cands:
+            if len(hits) >= k:
+                break
+            if ui in taken:
+                continue
+            u = self.units[ui]
+            hits.append(_hit(u, sc, self.status(u.doc, plan.as_of)))
+            taken.add(ui)
+        return hits[:k]
+
+    # -- public --------------------------------------------------------------------------------
+
+    def search(self, question: str, k: int = 10, as_of: date | str | None = None,
+               docs: Iterable[str] | None = None) -> list[Hit]:
+        """The k best provisions for a question (see the module docstring)."""
+        self.refresh()
+        with self._lock:
+            if not self.units or not question or not question.strip():
+                return []
+            plan = self.plan(question, as_of, docs)
+            syl, fol = self.lexical_scores(plan)
+            dense = self.dense_scores(plan)
+            return self.rank(plan, dense, syl, fol, k)
+
+    def retriever(self, k: int = 10, as_of: date | None = None, docs: list[str] | None = None) -> FusionRetriever:
+        """This searcher as a llama-index retriever."""
+        return FusionRetriever(self, k=k, as_of=as_of, docs=docs)
+
+
+# ---------------------------------------------------------------------------------------------
+# sync
+
+
+def _state_path(index_dir: Path) -> Path:
+    return Path(index_dir) / BM25_DIR
+
+
+def sync_index(root: str | Path, progress: bool = False, *, chroma_url: str | None = _UNSET,
+               embedder=None) -> dict:
+    """Bring chroma and the BM25 indexes in line with the DocumentStore under `root`.
+
+    Incremental: chunks of removed or changed documents are deleted, new ones embedded and
+    added (vectors of unchanged chunk texts are reused). With nothing changed it only compares
+    fingerprints and counts and returns ``{"changed": False, ...}``.
+    """
+    from ingest.store import DocumentStore
+
+    from index.vector import EmbeddingCache, VectorStore
+
+    started = time.perf_counter()
+    root = Path(root)
+    url = _settings_get("TDKT_CHROMA_URL") if chroma_url is _UNSET else chroma_url
+    store = DocumentStore(root)
+    fp = store.fingerprint()
+    bm25_dir = _state_path(root)
+    state = LexicalIndex.read_state(bm25_dir) or {}
+    vs = VectorStore(root, url)
+    count = vs.count()
+    result: dict[str, Any] = {"documents": len(fp), "added": [], "replaced": [], "removed": [],
+                              "chunks_added": 0, "chunks_deleted": 0, "embedded": 0, "reused": 0}
+    lexical_ok = (state.get("fingerprint") == fp and state.get("units_version") == UNITS_VERSION)
+    vector_ok = (lexical_ok and state.get("collection") == vs.name and state.get("chroma_url") == url
+                 and state.get("chunks_total") == count)
+    if lexical_ok and vector_ok:
+        result.update(changed=False, chunks=count, units=state.get("units", 0),
+                      seconds=round(time.perf_counter() - started, 3))
+        return result
+
+    catalog = _load_catalog(root)
+    # -- vectors: reconcile per document against what chroma actually holds
+    summary = vs.doc_summary() if count else {}
+    expected_counts: dict[str, int] = dict(state.get("chunks") or {}) if state.get("collection") == vs.name else {}
+    todo: list[str] = []
+    for d in sorted(summary):
+        if d not in fp:
+            result["chunks_deleted"] += vs.delete_doc(d)
+            result["removed"].append(d)
+    for d, f in fp.items():
+        have = summary.get(d)
+        if have is None:
+            todo.append(d)
+            result["added"].append(d)
+        elif have["fp"] != {f} or have["version"] != {UNITS_VERSION} or \
+                (d in expected_counts and expected_counts[d] != have["count"]):
+            todo.append(d)
+            result["replaced"].append(d)
+    chunk_counts = {d: summary[d]["count"] for d in fp if d in summary and d not in todo}
+    live_shas: set[str] = set()
+    for d in chunk_counts:
+        live_shas |= {x for x in summary[d]["shas"] if x}
+    cache = EmbeddingCache(root / EMBED_CACHE_DIR)
+    if todo:
+        emb = embedder
+        if emb is None:
+            from index.embed import get_embedder
+
+            emb = get_embedder()
+        from llama_index.core.schema import TextNode
+
+        all_chunks = []
+        for d in todo:
+            if d in summary:
+                result["chunks_deleted"] += vs.delete_doc(d)
+            parsed = store.get(d)
+            if parsed is None:
+                continue
+            units = build_units(parsed)
+            kinds = {u.id: u.kind for u in units}
+            provs = {p.id: p for p in parsed.provisions}
+            chunks = build_chunks(units, provs, doc_context(parsed, catalog), emb.count_tokens)
+            for c in chunks:
+                c.meta = {"doc": d, "unit": c.unit, "kind": kinds.get(c.unit, ""), "piece": c.piece,
+                          "sha": c.sha, "fp": fp[d], "units_version": UNITS_VERSION}
+            all_chunks.extend(chunks)
+            chunk_counts[d] = len(chunks)
+        need = list({c.sha: c for c in all_chunks if cache.get(c.sha) is None}.values())
+        if need:
+            if progress:
+                print(f"index: embedding {len(need)} chunks of {len(todo)} document(s)", file=sys.stderr)
+            t0 = time.perf_counter()
+            vecs = emb.embed_passages([c.text for c in need], show_progress=progress)
+            result["embed_seconds"] = round(time.perf_counter() - t0, 2)
+            for c, v in zip(need, vecs):
+                cache.put(c.sha, v)
+        result["embedded"] = len(need)
+        result["reused"] = len(all_chunks) - len(need)
+        keys = list(all_chunks[0].meta) if all_chunks else []
+        nodes = [TextNode(id_=c.id, text=c.text, embedding=cache.get(c.sha).tolist(), metadata=c.meta,
+                          excluded_embed_metadata_keys=keys, excluded_llm_metadata_keys=keys)
+                 for c in all_chunks]
+        vs.add(nodes)
+        result["chunks_added"] = len(nodes)
+        live_shas |= {c.sha for c in all_chunks}
+    if todo or result["removed"] or set(cache.vecs) - live_shas:
+        cache.save(keep=live_shas)
+    # -- lexical: rebuilt whole (seconds) whenever the documents changed
+    if not lexical_ok or not (bm25_dir / "units.json").exists():
+        units_all: list[Unit] = []
+        doc_texts: dict[str, str] = {}
+        metas: dict[str, dict] = {}
+        for parsed in store:
+            units_all.extend(build_units(parsed))
+            doc_texts[parsed.info.doc] = doc_lex_text(parsed, catalog)
+            metas[parsed.info.doc] = doc_meta(parsed, catalog)
+        lex = LexicalIndex.build(units_all, doc_texts, doc_meta=metas)
+        n_units = len(units_all)
+    else:
+        n_units = state.get("units", 0)
+        lex = None
+    total = vs.count()
+    new_state = {"fingerprint": fp, "units_version": UNITS_VERSION, "collection": vs.name, "chroma_url": url,
+                 "chunks": chunk_counts, "chunks_total": total, "units": n_units,
+                 "synced_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    if lex is not None:
+        lex.save(bm25_dir, new_state)
+    else:
+        with open(bm25_dir / "state.json", "w", encoding="utf-8") as fh:
+            json.dump(new_state, fh, ensure_ascii=False, indent=1)
+    result.update(changed=True, chunks=total, units=n_units, seconds=round(time.perf_counter() - started, 3))
+    return result

@@ -1,0 +1,166 @@
+"""The vector store: chromadb, behind llama-index's ChromaVectorStore.
+
+Embedded (``chromadb.PersistentClient(<index>/chroma)``) by default, or a ``chroma run``
+server when a URL is given (``TDKT_CHROMA_URL``); the rest of the code is the same. Chroma
+never embeds anything itself: chunks are added with their vectors, queries carry theirs, and
+the collection is created without an embedding function (chroma's default one downloads a
+model, which the offline machine cannot do).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import numpy as np
+
+EMBEDDED_COLLECTION = "tdkt_chunks"
+
+
+def collection_name(index_dir: Path, url: str | None) -> str:
+    """One collection per index folder: on a shared server, named after the folder's path."""
+    if not url:
+        return EMBEDDED_COLLECTION
+    h = hashlib.sha1(str(Path(index_dir).resolve()).encode("utf-8")).hexdigest()[:12]
+    return f"tdkt_{h}"
+
+
+def open_client(index_dir: Path, url: str | None = None):
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if url:
+        u = urlparse(url if "://" in url else f"http://{url}")
+        return chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or (443 if u.scheme == "https" else 8000),
+                                   ssl=u.scheme == "https", settings=settings)
+    path = Path(index_dir) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def open_collection(client, name: str):
+    return client.get_or_create_collection(
+        name=name,
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"tdkt": "provision chunks, multilingual-e5-small, passage: prefix"},
+    )
+
+
+class VectorStore:
+    """A chroma collection of chunk vectors, wrapped for llama-index."""
+
+    def __init__(self, index_dir: Path, url: str | None = None):
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.index_dir = Path(index_dir)
+        self.url = url or None
+        self.client = open_client(self.index_dir, self.url)
+        self.name = collection_name(self.index_dir, self.url)
+        self.collection = open_collection(self.client, self.name)
+        self.store = ChromaVectorStore(chroma_collection=self.collection)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def doc_summary(self) -> dict[str, dict[str, Any]]:
+        """doc → {"fp": set of fingerprints, "version": set, "count": chunks, "shas": set}."""
+        out: dict[str, dict[str, Any]] = {}
+        n = self.count()
+        step = 5000
+        for off in range(0, n, step):
+            got = self.collection.get(include=["metadatas"], limit=step, offset=off)
+            for m in got["metadatas"] or []:
+                d = out.setdefault(m.get("doc", ""), {"fp": set(), "version": set(), "count": 0, "shas": set()})
+                d["fp"].add(m.get("fp"))
+                d["version"].add(m.get("units_version"))
+                d["shas"].add(m.get("sha"))
+                d["count"] += 1
+        return out
+
+    def doc_chunk_count(self, doc: str) -> int:
+        got = self.collection.get(where={"doc": doc}, include=[])
+        return len(got["ids"])
+
+    def vectors_of(self, doc: str) -> dict[str, np.ndarray]:
+        """sha of chunk text → stored vector, for reuse when a changed document is re-added."""
+        got = self.collection.get(where={"doc": doc}, include=["metadatas", "embeddings"])
+        out = {}
+        embs = got.get("embeddings")
+        if embs is None:
+            return out
+        for m, e in zip(got["metadatas"] or [], embs):
+            if m and m.get("sha"):
+                out[m["sha"]] = np.asarray(e, dtype=np.float32)
+        return out
+
+    def delete_doc(self, doc: str) -> int:
+        n = self.doc_chunk_count(doc)
+        if n:
+            self.collection.delete(where={"doc": doc})
+        return n
+
+    def add(self, nodes: list) -> None:
+        """Add llama-index TextNodes that already carry their embeddings."""
+        for i in range(0, len(nodes), 1000):
+            self.store.add(nodes[i:i + 1000])
+
+
+class EmbeddingCache:
+    """Chunk vectors by sha1 of the embedded text, beside the index (``<index>/embeddings/``).
+
+    Lets a changed document re-embed only its changed chunks, a rebuild after a deleted chroma
+    folder or a move to a chroma server skip the model entirely. Pruned to the live chunks at
+    every sync, written atomically.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.vecs: dict[str, np.ndarray] = {}
+        try:
+            import json
+
+            keys = json.loads((self.path / "keys.json").read_text(encoding="utf-8"))
+            arr = np.load(self.path / "vectors.npy")
+            if len(keys) == len(arr):
+                self.vecs = dict(zip(keys, arr))
+        except (OSError, ValueError):
+            self.vecs = {}
+
+    def get(self, sha: str) -> np.ndarray | None:
+        return self.vecs.get(sha)
+
+    def put(self, sha: str, vec: np.ndarray) -> None:
+        self.vecs[sha] = np.asarray(vec, dtype=np.float32)
+
+    def save(self, keep: set[str] | None = None) -> None:
+        import json
+        import shutil
+        import tempfile
+
+        if keep is not None:
+            self.vecs = {k: v for k, v in self.vecs.items() if k in keep}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".embeddings-", dir=self.path.parent))
+        try:
+            keys = list(self.vecs)
+            arr = np.stack([self.vecs[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+            np.save(tmp / "vectors.npy", arr)
+            (tmp / "keys.json").write_text(json.dumps(keys), encoding="utf-8")
+            old = None
+            if self.path.exists():
+                old = Path(tempfile.mkdtemp(prefix=".embeddings-old-", dir=self.path.parent))
+                os.rename(self.path, old / "x")
+            os.rename(tmp, self.path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise

@@ -1,0 +1,430 @@
+"""index/: units and chunks, Vietnamese BM25, fusion, and the hybrid Searcher on the real corpus.
+
+The slow part builds one index of the whole TĐKT corpus per test session (ingest + chroma + BM25;
+the build time is printed) and runs the retrieval checks on it, then the same checks against a
+real `chroma run` server.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+from index.fusion import FusionParams, Structure, pick_units, rank_groups
+from index.text import Restorer, expand_abbreviations, fold_tokens, has_diacritics, lex_tokens
+from index.units import Unit, _split_to_budget, build_chunks, build_units
+from ingest.model import DocumentInfo, ParsedDocument, Provision
+from ingest.vietnamese import fold
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "tdkt"
+VENV_BIN = Path(sys.executable).parent
+
+
+# =============================================================================================
+# fast: text, units, fusion
+
+
+def test_tokens_keep_one_letter_syllables_and_fold():
+    assert lex_tokens("Điểm a khoản 1 Điều 22, có 03 lần") == ["điểm", "a", "khoản", "1", "điều", "22", "có", "3", "lần"]
+    assert fold_tokens("Thủy, thuỷ, HOÀ") == ["thuy", "thuy", "hoa"]
+    assert lex_tokens("thuỷ hoà") == lex_tokens("thủy hòa")
+
+
+def test_has_diacritics_ignores_abbreviations():
+    assert has_diacritics("Tiêu chuẩn Chiến sĩ thi đua")
+    assert not has_diacritics("tieu chuan chien si thi dua co so")
+    assert not has_diacritics("tieu chuan CSTĐCS theo NĐ 152")
+    assert has_diacritics("CSTĐCS cần mấy năm")
+
+
+def test_abbreviations_expand_accented_and_unaccented():
+    for q in ("Tiêu chuẩn CSTĐCS", "tieu chuan cstdcs", "tieu chuan CSTDCS"):
+        text, used = expand_abbreviations(q)
+        assert "chiến sĩ thi đua cơ sở" in text, q
+        assert used == ["chiến sĩ thi đua cơ sở"]
+    text, _ = expand_abbreviations("BKTTCP và HCLĐ hạng Ba, TTLĐXS, LĐTT, HTXSNV")
+    for long in ("bằng khen của Thủ tướng Chính phủ", "huân chương lao động", "tập thể lao động xuất sắc",
+                 "lao động tiên tiến", "hoàn thành xuất sắc nhiệm vụ"):
+        assert long in text
+    assert expand_abbreviations("BK CT UBND tỉnh")[0] == "bằng khen chủ tịch ủy ban nhân dân tỉnh"
+    # a số hiệu keeps its code; real words are never touched
+    assert "03/2018/TT-BNG" in expand_abbreviations("Thông tư 03/2018/TT-BNG")[0]
+    assert expand_abbreviations("khen thưởng đột xuất")[0] == "khen thưởng đột xuất"
+
+
+def test_restorer_puts_tone_marks_back():
+    r = Restorer.from_texts([
+        "Danh hiệu Chiến sĩ thi đua cơ sở được xét tặng cho cá nhân",
+        "Tiêu chuẩn danh hiệu Lao động tiên tiến",
+        "Tiền thưởng, khen thưởng, thương binh",
+    ] * 3)
+    assert r.restore("tieu chuan danh hieu chien si thi dua co so") == \
+        "tiêu chuẩn danh hiệu chiến sĩ thi đua cơ sở"
+    assert r.restore("tien thuong lao dong tien tien") == "tiền thưởng lao động tiên tiến"
+    r2 = Restorer.from_json(json.loads(json.dumps(r.to_json())))
+    assert r2.restore("xet tang") == r.restore("xet tang")
+
+
+def _doc(provisions, doc="1/2024/NĐ-CP"):
+    return ParsedDocument(info=DocumentInfo(doc=doc, type="Nghị định", title="Quy định thử", issuer="Chính phủ"),
+                          path="x.md", fmt="md", sha256="0", text="", provisions=provisions)
+
+
+def _p(pid, kind, text, parent=None, article=None, clause=None, point=None, section=None, heading=""):
+    return Provision(id=pid, doc="1/2024/NĐ-CP", kind=kind, label=pid, text=text, index_text=text,
+                     article=article, clause=clause, point=point, section=section, parent=parent, heading=heading)
+
+
+def test_units_group_clauses_and_points_under_their_article():
+    d = _doc([
+        _p("D#d1", "article", "Điều 1. Tiền thưởng\n1. Mức thưởng:\na) Lao động tiên tiến 0,3 lần", article="1",
+           heading="Tiền thưởng"),
+        _p("D#d1.k1", "clause", "1. Mức thưởng:\na) Lao động tiên tiến 0,3 lần", "D#d1", "1", "1"),
+        _p("D#d1.k1.a", "point", "a) Lao động tiên tiến 0,3 lần", "D#d1.k1", "1", "1", "a"),
+        _p("K#s:II", "section", "II. THỜI GIAN\n1. Bắt đầu", section="II"),
+        _p("K#s:II.1", "section", "1. Bắt đầu", "K#s:II", section="II.1"),
+    ])
+    units = {u.id: u for u in build_units(d)}
+    assert units["D#d1.k1.a"].group == "D#d1" and units["D#d1.k1.a"].depth == 2
+    assert units["D#d1.k1"].depth == 1
+    # a point's BM25 text carries the article heading and the clause's lead-in
+    assert "Tiền thưởng" in units["D#d1.k1.a"].lex_text and "Mức thưởng" in units["D#d1.k1.a"].lex_text
+    assert units["K#s:II.1"].group == "K#s:II" and units["K#s:II.1"].depth == 1
+    assert "THỜI GIAN" in units["K#s:II.1"].lex_text
+
+
+def test_long_provisions_are_split_below_the_token_budget():
+    body = "\n".join(f"{i}. " + " ".join(["thi đua khen thưởng"] * 40) for i in range(1, 30))
+    d = _doc([_p("D#d9", "article", "Điều 9. Dài\n" + body, article="9", heading="Dài")])
+    units = build_units(d)
+    count = lambda s: len(s.split()) + 3  # noqa: E731 - a stand-in tokenizer
+    chunks = build_chunks(units, {p.id: p for p in d.provisions}, "Nghị định 1/2024/NĐ-CP", count, max_tokens=200)
+    assert len(chunks) > 5
+    assert all(count(c.text) <= 200 for c in chunks)
+    assert all(c.unit == "D#d9" for c in chunks)
+    assert all(c.text.startswith("Nghị định 1/2024/NĐ-CP") for c in chunks)
+    # every word of the article is embedded somewhere
+    joined = " ".join(c.text for c in chunks)
+    assert joined.count("thi đua khen thưởng") >= 29 * 40
+    assert _split_to_budget("a b c", lambda s: True) == ["a b c"]
+
+
+def test_fusion_ranks_articles_and_picks_the_matching_clause():
+    units = [
+        Unit(id="A", doc="X", kind="article", label="A", group="A", parent=None, article="1"),
+        Unit(id="A.k1", doc="X", kind="clause", label="A1", group="A", parent="A", article="1", clause="1", depth=1),
+        Unit(id="A.k2", doc="X", kind="clause", label="A2", group="A", parent="A", article="1", clause="2", depth=1),
+        Unit(id="B", doc="X", kind="article", label="B", group="B", parent=None, article="2"),
+    ]
+    st = Structure(units)
+    dense = np.array([0.80, 0.70, 0.85, 0.75])
+    syl = np.array([5.0, 1.0, 6.0, 2.0])
+    fol = syl.copy()
+    p = FusionParams()
+    g = rank_groups(st, dense, syl, fol, p, accented=True)
+    assert np.argmax(g) == 0  # article A
+    picks = pick_units(st, 0, dense, syl, fol, p)
+    assert units[picks[0][0]].id == "A.k2"
+    allowed = np.array([False, True])
+    g2 = rank_groups(st, dense, syl, fol, p, accented=True, allowed=allowed)
+    assert not np.isfinite(g2[0]) and np.isfinite(g2[1])
+
+
+# =============================================================================================
+# slow: the real corpus, embedded chroma and a chroma server
+
+
+def _build_index(tmp_path_factory) -> tuple[Path, dict]:
+    """One index of the TĐKT corpus per session, shared by this module and test_search_cli."""
+    base = tmp_path_factory.getbasetemp()
+    root = base / "tdkt-index"
+    marker = base / "tdkt-index.json"
+    if marker.exists():
+        return root, json.loads(marker.read_text())
+    from ingest.batch import ingest_paths
+    from ingest.store import DocumentStore
+    from index.search import sync_index
+
+    t0 = time.perf_counter()
+    report = ingest_paths([CORPUS], DocumentStore(root))
+    t1 = time.perf_counter()
+    assert not report.failures, report.failures
+    res = sync_index(root, chroma_url=None)
+    t2 = time.perf_counter()
+    info = {"ingest_s": round(t1 - t0, 1), "sync_s": round(t2 - t1, 1), "sync": res,
+            "provisions": report.provisions}
+    print(f"\n[index build] ingest {info['ingest_s']} s, sync {info['sync_s']} s "
+          f"(embedding {res.get('embed_seconds')} s for {res['embedded']} chunks), {res['chunks']} chunks, "
+          f"{res['units']} units", file=sys.stderr)
+    marker.write_text(json.dumps(info))
+    return root, info
+
+
+@pytest.fixture(scope="session")
+def tdkt_index(tmp_path_factory):
+    if not CORPUS.exists():
+        pytest.skip(f"corpus not found: {CORPUS}")
+    return _build_index(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def searcher(tdkt_index):
+    from index.search import Searcher
+
+    root, _ = tdkt_index
+    return Searcher(root, chroma_url=None, today=date(2026, 11, 22))
+
+
+EXACT = [
+    ("khoản 2 Điều 24 NĐ 152/2025", "152/2025/NĐ-CP#d24.k2"),
+    ("dieu 7 luat tdkt 2022", "06/2022/QH15#d7"),
+    ("Điều 5 Quy định kèm theo QĐ 86/2025", "86/2025/QĐ-UBND#quy-dinh/d5"),
+    ("mục II.2 KH 157", "157/KH-UBND#s:II.2"),
+    ("điểm a khoản 1 Điều 22 Luật Thi đua, khen thưởng 2022", "06/2022/QH15#d22.k1.a"),
+    ("Điều 58a VBHN 16 quy định gì?", "16/VBHN-VPQH#d58a"),
+    ("Theo khoản 3 Điều 46 Nghị định 152/2025/NĐ-CP thì quỹ được trích thế nào?", "152/2025/NĐ-CP#d46.k3"),
+]
+
+# (question, acceptable (doc, article) answers): typed with and without diacritics.
+TWINS = [
+    ("Tiêu chuẩn danh hiệu Chiến sĩ thi đua cơ sở", {("06/2022/QH15", 23)}),
+    ("Mức tiền thưởng danh hiệu Lao động tiên tiến là bao nhiêu", {("152/2025/NĐ-CP", 50)}),
+    ("Hồ sơ đề nghị xét tặng danh hiệu Chiến sĩ thi đua toàn quốc gồm những gì",
+     {("152/2025/NĐ-CP", 36), ("06/2022/QH15", 84)}),
+    ("Quỹ thi đua, khen thưởng được sử dụng để chi cho những việc gì", {("152/2025/NĐ-CP", 48)}),
+    ("Tiêu chuẩn xét tặng Huân chương Lao động hạng Ba", {("06/2022/QH15", 44), ("152/2025/NĐ-CP", 21)}),
+    ("Thành phần Hội đồng Thi đua - Khen thưởng Trung ương", {("152/2025/NĐ-CP", 45), ("06/2022/QH15", 90)}),
+    ("Danh hiệu Gia đình văn hóa xét tặng cho hộ gia đình đạt tiêu chuẩn nào", {("06/2022/QH15", 31)}),
+    ("Giải thưởng Hồ Chí Minh được xét tặng mấy năm một lần", {("06/2022/QH15", 69), ("06/2022/QH15", 68)}),
+    ("Các hành vi bị nghiêm cấm trong thi đua, khen thưởng", {("06/2022/QH15", 15)}),
+    ("Mức tiền thưởng Huân chương các loại", {("152/2025/NĐ-CP", 51)}),
+    ("Nghị định 152/2025 có hiệu lực thi hành từ ngày nào", {("152/2025/NĐ-CP", 59)}),
+]
+
+
+def _top_articles(hits, n=5):
+    return [(h.doc, h.article) for h in hits[:n]]
+
+
+def _exact_checks(s):
+    for q, pid in EXACT:
+        hits = s.search(q, k=5)
+        assert hits and hits[0].id == pid, (q, [h.id for h in hits[:3]])
+    h = s.search("khoản 2 Điều 24 NĐ 152/2025", k=3)[0]
+    assert (h.doc, h.article, h.clause, h.part) == ("152/2025/NĐ-CP", 24, 2, None)
+    h = s.search("Điều 5 Quy định kèm theo QĐ 86/2025", k=1)[0]
+    assert (h.doc, h.article, h.part) == ("86/2025/QĐ-UBND", 5, "quy-dinh")
+
+
+def _twin_checks(s, twins=TWINS):
+    failures = []
+    for q, want in twins:
+        for variant in (q, fold(q)):
+            got = _top_articles(s.search(variant, k=10))
+            if not want & set(got):
+                failures.append((variant, got))
+    assert not failures, failures
+
+
+@pytest.mark.slow
+def test_index_build_counts(tdkt_index):
+    root, info = tdkt_index
+    res = info["sync"]
+    assert res["changed"] and res["units"] == info["provisions"]
+    assert res["chunks"] == res["chunks_added"] > 1000
+    assert (root / "bm25" / "state.json").exists() and (root / "chroma").is_dir()
+
+
+@pytest.mark.slow
+def test_exact_references_come_first(searcher):
+    _exact_checks(searcher)
+
+
+@pytest.mark.slow
+def test_accented_and_unaccented_twins_find_the_article(searcher):
+    _twin_checks(searcher)
+
+
+@pytest.mark.slow
+def test_hits_carry_citation_fields(searcher):
+    hits = searcher.search("tieu chuan cstdcs", k=10)
+    assert len(hits) == 10
+    h = hits[0]
+    assert (h.doc, h.article) == ("06/2022/QH15", 23)
+    assert isinstance(h.article, int) and (h.clause is None or isinstance(h.clause, int))
+    assert h.kind in ("article", "clause", "point") and h.id.startswith("06/2022/QH15#d23")
+    assert h.label.endswith("Luật Thi đua, khen thưởng số 06/2022/QH15") or "06/2022/QH15" in h.label
+    assert h.in_force is True and "còn hiệu lực" in h.status
+    d = h.to_dict(full=False)
+    assert set(d) == {"doc", "article", "clause", "point", "section", "part", "label", "score", "id", "kind"}
+    assert [x.score for x in hits] == sorted((x.score for x in hits), reverse=True)
+    # "58a" stays a string
+    h = searcher.search("Điều 58a VBHN 16", k=1)[0]
+    assert h.article == "58a"
+
+
+@pytest.mark.slow
+def test_as_of_prefers_the_text_in_force_then(searcher):
+    q = "Tiêu chuẩn danh hiệu Tập thể lao động xuất sắc"
+    now = searcher.search(q, k=5)
+    assert now[0].doc == "06/2022/QH15", _top_articles(now)
+    past = searcher.search(q, k=5, as_of=date(2023, 6, 1))
+    assert past[0].doc == "16/VBHN-VPQH" and past[0].article == 27, _top_articles(past)
+    assert "06/2022/QH15" in {h.doc for h in past}  # down-weighted, not hidden
+    # the superseded law is never hidden when the question names it
+    named = searcher.search("Theo văn bản hợp nhất 16/VBHN-VPQH, tiêu chuẩn Tập thể lao động xuất sắc", k=3)
+    assert named[0].doc == "16/VBHN-VPQH"
+    old = searcher.search("Luật cũ quy định tiêu chuẩn Tập thể lao động xuất sắc thế nào?", k=3)
+    assert old[0].doc == "16/VBHN-VPQH"
+
+
+@pytest.mark.slow
+def test_doc_filter_and_document_mentions(searcher):
+    hits = searcher.search("tiêu chuẩn chiến sĩ thi đua cơ sở", k=10, docs=["11/2021/QĐ-UBND"])
+    assert hits and {h.doc for h in hits} == {"11/2021/QĐ-UBND"}
+    hits = searcher.search("tieu chuan chien si thi dua co so", k=10, docs=["qd 86/2025", "11/2021/QĐ-UBND"])
+    assert hits and {h.doc for h in hits} <= {"86/2025/QĐ-UBND", "11/2021/QĐ-UBND"}
+    hits = searcher.search("Theo NĐ 152, mức tiền thưởng Huân chương Lao động hạng Ba", k=3)
+    assert hits[0].doc == "152/2025/NĐ-CP"
+    hits = searcher.search("Ở Bắc Ninh, tiêu chuẩn danh hiệu Cờ thi đua của UBND tỉnh là gì?", k=3)
+    assert hits[0].doc == "86/2025/QĐ-UBND", _top_articles(hits)
+
+
+@pytest.mark.slow
+def test_llama_index_retrievers(searcher):
+    from llama_index.core.schema import QueryBundle
+
+    nodes = searcher.retriever(k=3).retrieve("tiêu chuẩn lao động tiên tiến")
+    assert len(nodes) == 3 and nodes[0].node.metadata["doc"]
+    bm = searcher._bm25_fold.retrieve(QueryBundle("tieu chuan lao dong tien tien"))
+    assert bm and bm[0].score > 0
+
+
+@pytest.mark.slow
+def test_resync_with_nothing_changed_adds_nothing(tdkt_index):
+    from index.search import sync_index
+
+    root, _ = tdkt_index
+    t = time.perf_counter()
+    res = sync_index(root, chroma_url=None)
+    assert res["changed"] is False and res["chunks_added"] == 0 and res["embedded"] == 0
+    assert time.perf_counter() - t < 5
+
+
+def _copy_index(root: Path, dest: Path, with_chroma: bool = True) -> Path:
+    shutil.copytree(root / "documents", dest / "documents")
+    shutil.copytree(root / "embeddings", dest / "embeddings")
+    if with_chroma:
+        shutil.copytree(root / "chroma", dest / "chroma")
+        shutil.copytree(root / "bm25", dest / "bm25")
+    return dest
+
+
+@pytest.mark.slow
+def test_changed_document_replaces_its_chunks(tdkt_index, tmp_path):
+    from index.search import Searcher, sync_index
+    from index.vector import VectorStore
+    from ingest.store import DocumentStore
+
+    root, info = tdkt_index
+    work = _copy_index(root, tmp_path / "idx")
+    store = DocumentStore(work)
+    doc = "982/KH-UBND"
+    vs = VectorStore(work, None)
+    before_total, before_doc = vs.count(), vs.doc_chunk_count(doc)
+    parsed = store.get(doc)
+    target = next(p for p in parsed.provisions if p.id == f"{doc}#s:V.1")
+    target.text += " Nội dung bổ sung về zyxwv."
+    target.index_text += " Nội dung bổ sung về zyxwv."
+    parsed.sha256 = "changed-" + parsed.sha256
+    assert store.put(parsed).action == "replaced"
+    res = sync_index(work, chroma_url=None)
+    assert res["replaced"] == [doc] and not res["added"] and not res["removed"]
+    assert res["chunks_deleted"] == before_doc and res["chunks_added"] == before_doc
+    assert 1 <= res["embedded"] <= 3  # only the changed chunk is embedded again
+    vs = VectorStore(work, None)
+    assert vs.count() == before_total and vs.doc_chunk_count(doc) == before_doc
+    ids = vs.collection.get(include=[])["ids"]
+    assert len(ids) == len(set(ids)) == before_total
+    s = Searcher(work, chroma_url=None)
+    hit = s.search("zyxwv", k=1)[0]
+    assert hit.id == f"{doc}#s:V.1"
+    # a removed document takes its chunks with it
+    assert store.remove(doc)
+    res = sync_index(work, chroma_url=None)
+    assert res["removed"] == [doc] and res["chunks_deleted"] == before_doc
+    assert VectorStore(work, None).doc_chunk_count(doc) == 0
+    assert s.refresh() and all(h.doc != doc for h in s.search("Kế hoạch Nghệ An Đại hội XIV", k=10))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    exe = VENV_BIN / "chroma"
+    if not exe.exists():
+        pytest.skip("chroma CLI not installed")
+    port = _free_port()
+    log = open(tmp_path / "chroma.log", "w")
+    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    import chromadb
+    from chromadb.config import Settings
+
+    deadline = time.time() + 60
+    while True:
+        try:
+            chromadb.HttpClient(host="127.0.0.1", port=port, settings=Settings(anonymized_telemetry=False)).heartbeat()
+            break
+        except Exception:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"chroma server did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.mark.slow
+def test_chroma_server_runs_the_same_retrieval(tdkt_index, tmp_path, chroma_server, monkeypatch):
+    from index.search import Searcher, sync_index
+    from index.vector import VectorStore
+
+    root, info = tdkt_index
+    work = _copy_index(root, tmp_path / "idx", with_chroma=False)
+    monkeypatch.setenv("TDKT_CHROMA_URL", chroma_server)
+    res = sync_index(work)  # TDKT_CHROMA_URL → HttpClient
+    assert res["embedded"] == 0 and res["chunks"] == info["sync"]["chunks"]
+    assert not (work / "chroma").exists()  # nothing went to an embedded store
+    vs = VectorStore(work, chroma_server)
+    assert vs.count() == info["sync"]["chunks"]
+    assert sync_index(work)["changed"] is False
+    s = Searcher(work, today=date(2026, 11, 22))
+    assert s.chroma_url == chroma_server
+    _exact_checks(s)
+    _twin_checks(s, TWINS[:5])
+    assert {h.doc for h in s.search("tiêu chuẩn chiến sĩ thi đua cơ sở", docs=["11/2021/QĐ-UBND"])} == {"11/2021/QĐ-UBND"}
