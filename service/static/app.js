@@ -186,7 +186,10 @@ async function ask(question, push = true) {
     setStatus("");
     updateUrl({ q: question }, push);
   } catch (err) {
-    setStatus(`Không trả lời được: ${err.message}`, true);
+    const msg = err.status === 503
+      ? "Máy chủ chưa sẵn sàng trả lời (đang nạp mô hình hoặc chưa có chỉ mục tìm kiếm). Vui lòng thử lại sau ít phút."
+      : `Không trả lời được: ${err.message}`;
+    setStatus(msg, true);
   } finally {
     state.asking = false;
     btn.disabled = false;
@@ -196,6 +199,8 @@ async function ask(question, push = true) {
 
 function renderResult(res) {
   $("#result").hidden = false;
+  $("#examples").hidden = true;
+  $("#to-answer").hidden = false;
   const warnings = res.warnings || [];
   const w = $("#warnings");
   w.hidden = warnings.length === 0;
@@ -204,6 +209,9 @@ function renderResult(res) {
   const citations = res.citations || [];
   const abstained = !!res.abstained;
   $("#abstained").hidden = !abstained;
+  // The engine's own words, less the sentence the box already says.
+  const said = (res.answer || "").trim().replace(/^Không tìm thấy căn cứ trong kho văn bản( cho câu hỏi này)?\.?\s*/, "");
+  $("#abstained-text").textContent = abstained ? said : "";
   $("#answer-h").hidden = abstained;
   $("#answer").hidden = abstained;
   $("#answer-date").textContent = res.as_of ? `(hiệu lực xét tại ${vnDate(res.as_of)})` : "";
@@ -247,8 +255,11 @@ const GROUP_KINDS = new Set(["part", "chapter", "chapter-section"]);
 function shortLabel(n) {
   switch (n.kind) {
     case "part": return n.label;
-    case "chapter": case "chapter-section": return n.heading ? `${n.label}. ${n.heading}` : n.label;
-    case "article": return `Điều ${n.article}${n.heading ? ". " + n.heading : ""}`;
+    case "chapter": case "chapter-section": return n.label;
+    case "article": {
+      const h = (n.heading || "").trim();
+      return `Điều ${n.article}${h ? ". " + (h.length > 48 ? h.slice(0, 45).trimEnd() + "…" : h) : ""}`;
+    }
     case "clause": return `Khoản ${n.clause}`;
     case "point": return `Điểm ${n.point}`;
     case "section": return `Mục ${n.section}`;
@@ -302,16 +313,24 @@ async function openProvision(pid, doc, push = true) {
     ({ key, tree } = await fetchTree(doc));
   } catch (err) {
     state.shownDoc = null;
-    $("#doc-title").textContent = doc;
+    $("#doc-short").textContent = doc;
+    $("#doc-title").textContent = "";
     $("#doc-meta").textContent = "";
     $("#crumbs").replaceChildren();
-    $("#doc-body").replaceChildren(el("p", { class: "status error", role: "alert", text: `Không mở được văn bản: ${err.message}` }));
+    let msg = `Không mở được văn bản: ${err.message}`;
+    if (err.status === 404 && /known but its text is not in the corpus/.test(err.message)) {
+      msg = `Văn bản ${doc} có trong danh mục nhưng chưa có trong kho văn bản (không có nội dung để hiển thị).`;
+    } else if (err.status === 404) {
+      msg = `Không có văn bản ${doc} trong kho văn bản.`;
+    }
+    $("#doc-body").replaceChildren(el("p", { class: "status error", role: "alert", text: msg }));
     return;
   }
   if (state.shownDoc !== key) {
     state.nodes = new Map();
-    $("#doc-title").textContent = `${tree.type || ""} ${tree.doc}${tree.title ? " — " + tree.title : ""}`;
-    $("#doc-meta").replaceChildren(badge(tree.status), " ", tree.status_text || "",
+    $("#doc-short").replaceChildren(`${tree.type || ""} ${tree.doc}`, badge(tree.status, tree.status_text));
+    $("#doc-title").textContent = tree.title || "";
+    $("#doc-meta").replaceChildren(`Hiệu lực: ${tree.status_text || validity(tree.status).text}`,
       tree.issued ? ` · ban hành ${vnDate(tree.issued)}` : "", tree.issuer ? ` · ${tree.issuer}` : "");
     $("#doc-body").replaceChildren(...(tree.children || []).map((n) => renderNode(n, null, 0)));
     state.shownDoc = key;
@@ -330,10 +349,34 @@ async function openProvision(pid, doc, push = true) {
   }
 }
 
+const isWide = () => window.matchMedia("(min-width: 1000px)").matches;
+
 function scrollViewerTop() {
   const v = $("#viewer");
   v.scrollTop = 0;
-  if (!window.matchMedia("(min-width: 1000px)").matches) v.scrollIntoView({ block: "start", behavior: "auto" });
+  if (!isWide()) v.scrollIntoView({ block: "start", behavior: "auto" });
+}
+
+/** Bring a node of the document just below the viewer's sticky head, with its enclosing khoản
+    and Điều (their titles) when they fit on screen too. On a wide screen only the viewer column
+    scrolls (the question and answer stay put); on a phone the page scrolls. */
+function scrollToNode(target) {
+  const v = $("#viewer");
+  const head = document.querySelector(".doc-head");
+  const headH = head ? head.offsetHeight : 0;
+  const visible = (isWide() ? v.clientHeight : window.innerHeight) - headH;
+  const bottom = target.getBoundingClientRect().bottom;
+  let anchor = target;
+  for (let a = target.parentElement?.closest(".prov"); a; a = a.parentElement?.closest(".prov")) {
+    if (bottom - a.getBoundingClientRect().top > visible * 0.85) break;
+    anchor = a;
+  }
+  const gap = headH + (anchor === target ? Math.min(64, Math.round(window.innerHeight * 0.08)) : 8);
+  if (isWide()) {
+    v.scrollTop += anchor.getBoundingClientRect().top - v.getBoundingClientRect().top - gap;
+  } else {
+    window.scrollBy(0, anchor.getBoundingClientRect().top - gap);
+  }
 }
 
 function highlight(pid, push = true) {
@@ -343,10 +386,7 @@ function highlight(pid, push = true) {
   target.classList.add("hl");
   setCrumbs(pid);
   updateUrl({ p: pid }, push);
-  const head = document.querySelector(".doc-head");
-  const wide = window.matchMedia("(min-width: 1000px)").matches;
-  target.style.scrollMarginTop = `${(wide && head ? head.offsetHeight : 0) + 12}px`;
-  target.scrollIntoView({ block: "start", behavior: "auto" });
+  scrollToNode(target);
 }
 
 function setCrumbs(pid) {
@@ -361,8 +401,12 @@ function setCrumbs(pid) {
   const parts = [];
   chain.forEach((n, i) => {
     if (i) parts.push(el("span", { class: "sep", text: "›" }));
-    if (i === chain.length - 1) parts.push(el("b", { text: shortLabel(n) }));
-    else if (GROUP_KINDS.has(n.kind)) parts.push(el("span", { text: shortLabel(n) }));
+    const title = n.heading ? `${n.label}${GROUP_KINDS.has(n.kind) ? ". " + n.heading : ""}` : null;
+    if (i === chain.length - 1) parts.push(el("b", { text: shortLabel(n), title }));
+    else if (GROUP_KINDS.has(n.kind)) {
+      parts.push(el("button", { type: "button", class: "linklike", text: shortLabel(n), title,
+        onclick: () => scrollToNode(document.getElementById(n.id)) }));
+    }
     else parts.push(el("button", { type: "button", class: "linklike", text: shortLabel(n), onclick: () => highlight(n.id, true) }));
   });
   nav.replaceChildren(...parts);
@@ -406,6 +450,12 @@ function init() {
     loadDocuments();
   });
   $("#viewer-back").addEventListener("click", () => showLibrary(true));
+  $("#to-answer").addEventListener("click", () => $("#result").scrollIntoView({ block: "start" }));
+  document.querySelectorAll("#examples .example").forEach((b) => b.addEventListener("click", () => {
+    q.value = b.textContent.trim();
+    count();
+    ask(q.value);
+  }));
   window.addEventListener("popstate", () => applyUrl(false));
 
   loadDocuments();
