@@ -342,9 +342,15 @@ class Searcher:
     # -- query analysis ------------------------------------------------------------------------
 
     def _held(self, doc: str) -> str | None:
+        """The held số hiệu a user's spelling or alias names ("qd 86/2025", "nđ 152"), or None."""
         from corpus.catalog import doc_key
 
-        return self._held_by_key.get(doc_key(doc))
+        hit = self._held_by_key.get(doc_key(doc))
+        if hit is None:
+            entry = self.catalog.get(doc)
+            if entry is not None:
+                hit = self._held_by_key.get(doc_key(entry.doc))
+        return hit
 
     def plan(self, question: str, as_of: date | None = None, docs: Iterable[str] | None = None) -> QueryPlan:
         from corpus.refs import parse_ref, scan_mentions
@@ -374,13 +380,23 @@ class Searcher:
             if h and h not in seen:
                 seen.append(h)
         p.mentions = seen
-        if ref is not None and ref.doc is not None:
-            p.ref_unit = self._resolve_ref(ref)
         f = fold(text)
         p.places = sorted({d for rx, d in self._places if rx.search(f)})
         olds = tuple(t for m in _OLD.finditer(f) for t in _OLD_TYPES[m.group(1)])
         news = tuple(t for m in _NEW.finditer(f) for t in _OLD_TYPES[m.group(1)])
         p.old_types, p.new_types = olds, news
+        if ref is not None and ref.doc is not None:
+            p.ref_unit = self._resolve_ref(ref)
+            if p.ref_unit is None and olds and (ref.article or ref.section):
+                # "Điều 58a luật thi đua khen thưởng cũ": the named law lacks it, the old one has it
+                for d in self.held:
+                    st = self.status(d, day)
+                    entry = self.catalog.get_exact(d)
+                    if st is not None and not st.in_force and entry is not None and entry.type in olds:
+                        ref2 = type(ref)(**{**ref.__dict__, "doc": d, "part": None})
+                        p.ref_unit = self._resolve_ref(ref2)
+                        if p.ref_unit is not None:
+                            break
         if docs:
             keep = {self._held(d) or d for d in docs}
             p.docs = keep

@@ -185,5 +185,65 @@ def serve(host, port, index, no_warm):
     run(root, host=host, port=port, warm=not no_warm)
 
 
+def _search_result(h) -> dict:
+    d = {"doc": h.doc, "article": h.article, "clause": h.clause, "point": h.point, "section": h.section}
+    if h.part:
+        d["part"] = h.part
+    d.update({"label": h.label, "score": h.score, "id": h.id, "kind": h.kind})
+    return d
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--k", "k", default=10, show_default=True, type=click.IntRange(1, 200), help="Number of hits.")
+@as_of_option
+@click.option("--doc", "docs", multiple=True, help="Restrict to these documents (số hiệu); repeatable.")
+@click.option("--batch", "batch", type=click.Path(exists=True, dir_okay=False),
+              help='JSONL file of {"id", "question", "as_of"?} lines; prints one JSON line per input.')
+@index_option
+@json_option
+def search(question, k, as_of, docs, batch, index, as_json):
+    """Find the provisions that govern a question (hybrid BM25 + e5 retrieval)."""
+    from index.search import IndexMissing, Searcher
+
+    if bool(question) == bool(batch):
+        raise click.UsageError("give a QUESTION or --batch FILE (not both)")
+    try:
+        searcher = Searcher(settings.index_dir(index))
+    except IndexMissing as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    docs = list(docs) or None
+    if batch:
+        with open(batch, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                rid = None
+                try:
+                    rec = json.loads(line)
+                    rid = rec.get("id", n)
+                    day = date.fromisoformat(rec["as_of"]) if rec.get("as_of") else as_of
+                    hits = searcher.search(rec["question"], k=k, as_of=day, docs=rec.get("docs") or docs)
+                    out = {"id": rid, "results": [_search_result(h) for h in hits]}
+                except Exception as exc:  # one bad line must not stop the batch
+                    out = {"id": rid if rid is not None else n, "error": f"{exc.__class__.__name__}: {exc}", "results": []}
+                click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    hits = searcher.search(question, k=k, as_of=as_of, docs=docs)
+    if as_json:
+        _emit({"question": question, "as_of": (as_of or settings.today()).isoformat(),
+               "results": [h.to_dict() for h in hits]})
+        return
+    if not hits:
+        click.echo("no results")
+        return
+    for i, h in enumerate(hits, 1):
+        status = h.status or "không rõ hiệu lực (văn bản chưa có trong danh mục)"
+        click.echo(f"{i:>2}. {h.label}  [{status}]")
+        snippet = h.snippet if len(h.snippet) <= 220 else h.snippet[:217] + "…"
+        click.echo(f"    {snippet}")
+
+
 if __name__ == "__main__":
     main()
