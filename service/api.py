@@ -158,30 +158,55 @@ class State:
 
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
-        self.library = Library(self.index_dir)
+        self._reload_lock = threading.Lock()
+        self._stamp: int | None = None
+        self._library = self._load()
         self._assistant: Any = None
         self._assistant_error: str | None = None
         self._create_lock = threading.Lock()
         self.call_lock = threading.Lock()  # one call into the Assistant at a time
         self.warm_error: str | None = None
         self.warming = False
-        # Load documents and catalog now: cached_property is not a lock, and a request must never
-        # see a half-built Library.
-        self.library.documents
-        self.library.catalog
-        self.provisions = sum(len(d.provisions) for d in self.library.documents.values())
+
+    def _docs_stamp(self) -> int | None:
+        try:  # the store replaces files atomically in this folder: its mtime moves on every change
+            return (self.index_dir / "documents").stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def _load(self) -> Library:
+        """A fully loaded Library (documents and catalog read now: cached_property is no lock, and
+        a request must never see a half-built one)."""
+        stamp = self._docs_stamp()
+        lib = Library(self.index_dir)
+        lib.documents
+        lib.catalog
+        self.provisions = sum(len(d.provisions) for d in lib.documents.values())
+        self._stamp = stamp
+        return lib
+
+    @property
+    def library(self) -> Library:
+        """The Library, reloaded when `tdkt ingest` changed the stored documents since."""
+        if self._docs_stamp() != self._stamp:
+            with self._reload_lock:
+                if self._docs_stamp() != self._stamp:
+                    self._library = self._load()
+                    log.info("documents changed on disk: reloaded %d documents", len(self._library.documents))
+        return self._library
 
     # — documents —
-    def canonical_doc(self, text: str) -> str:
+    def canonical_doc(self, text: str, lib: Library | None = None) -> str:
         """The held số hiệu a user means, or LookupError naming why not."""
-        docs = self.library.documents
+        lib = lib or self.library
+        docs = lib.documents
         if text in docs:
             return text
         key = doc_key(text)
         for d in docs:
             if doc_key(d) == key:
                 return d
-        entry = self.library.catalog.get(text)
+        entry = lib.catalog.get(text)
         if entry is not None:
             if entry.doc in docs:
                 return entry.doc
@@ -189,11 +214,12 @@ class State:
             raise LookupError(f"{name} is known but its text is not in the corpus")
         raise LookupError(f"unknown document '{text}'")
 
-    def status(self, doc: str, as_of: date) -> tuple[str, str]:
+    def status(self, doc: str, as_of: date, lib: Library | None = None) -> tuple[str, str]:
         """(code, text) of a document's validity on a date."""
-        st = self.library.status(doc, as_of)
+        lib = lib or self.library
+        st = lib.status(doc, as_of)
         if st is None:
-            return UNKNOWN, self.library.status_text(doc, as_of)
+            return UNKNOWN, lib.status_text(doc, as_of)
         return st.code, st.text
 
     # — the answering engine —
@@ -266,9 +292,10 @@ def _docs_filter(state: State, docs: list[str] | None, where: str) -> list[str] 
     if not docs:
         return None
     out = []
+    lib = state.library
     for i, d in enumerate(docs):
         try:
-            out.append(state.canonical_doc(d.strip()))
+            out.append(state.canonical_doc(d.strip(), lib))
         except LookupError as exc:
             loc = (where, "docs", i) if where == "body" else (where, "doc")
             raise _validation_error(loc, str(exc), d) from None
@@ -456,13 +483,14 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
              summary="One held document as a tree of its provisions")
     def document(doc: str, as_of: str | None = Query(None, description="YYYY-MM-DD (default: today).")) -> dict:
         day = _query_date(as_of) or settings.today()
+        lib = state.library
         try:
-            key = state.canonical_doc(doc)
+            key = state.canonical_doc(doc, lib)
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from None
-        parsed = state.library.documents[key]
-        code, text = state.status(key, day)
-        entry = state.library.catalog.get(key)
+        parsed = lib.documents[key]
+        code, text = state.status(key, day, lib)
+        entry = lib.catalog.get(key)
         info = parsed.info
         return {
             "doc": key, "type": (entry.type if entry else None) or info.type,
@@ -478,15 +506,16 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
              summary="One provision with its parents, neighbours and validity")
     def provision(pid: str, as_of: str | None = Query(None, description="YYYY-MM-DD (default: today).")) -> dict:
         day = _query_date(as_of) or settings.today()
-        p = state.library.provision(pid)
+        lib = state.library
+        p = lib.provision(pid)
         if p is None:
             doc = pid.split("#", 1)[0]
             try:
-                state.canonical_doc(doc)
+                state.canonical_doc(doc, lib)
             except LookupError as exc:
                 raise HTTPException(404, f"provision '{pid}': {exc}") from None
             raise HTTPException(404, f"provision '{pid}' not found: {doc} has no {pid.partition('#')[2] or 'such unit'}")
-        parsed = state.library.documents[p.doc]
+        parsed = lib.documents[p.doc]
         by_id = {x.id: x for x in parsed.provisions}
         parents = []
         cur = by_id.get(p.parent) if p.parent else None
@@ -496,7 +525,7 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
         siblings = sorted((x for x in parsed.provisions if x.parent == p.parent), key=lambda x: x.start)
         i = next(i for i, x in enumerate(siblings) if x.id == p.id)
         children = sorted((x for x in parsed.provisions if x.parent == p.id), key=lambda x: x.start)
-        code, text = state.status(p.doc, day)
+        code, text = state.status(p.doc, day, lib)
         return {
             "id": p.id, "doc": p.doc, "kind": p.kind, "label": p.label, "heading": p.heading,
             "article": p.article, "clause": p.clause, "point": p.point, "section": p.section,
@@ -512,7 +541,8 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> dict:
-        return {"status": "ok", "documents": len(state.library.documents), "provisions": state.provisions,
+        lib = state.library
+        return {"status": "ok", "documents": len(lib.documents), "provisions": state.provisions,
                 "assistant": state.assistant_state}
 
     # — the page —

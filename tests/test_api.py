@@ -38,6 +38,13 @@ def tdkt(*args: str, index: Path, timeout: float = 900) -> subprocess.CompletedP
     return proc
 
 
+def as_json(stdout: str):
+    """The JSON a `--json` command printed (a library may print a line of its own before it)."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(("{", "[")))
+    return json.loads("\n".join(lines[start:]))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -91,7 +98,7 @@ def tdkt_server(tmp_path_factory):
     """A running server over the real corpus (documents only until `search_ready` builds the index)."""
     root = tmp_path_factory.mktemp("api")
     index = root / "index"
-    report = json.loads(tdkt("ingest", str(CORPUS), "--no-index", "--json", index=index).stdout)
+    report = as_json(tdkt("ingest", str(CORPUS), "--no-index", "--json", index=index).stdout)
     assert report["documents"] == 11 and not report["failures"]
     server = Server(index, root / "serve.log", "--no-warm")
     try:
@@ -105,7 +112,7 @@ def tdkt_server(tmp_path_factory):
 def search_ready(tdkt_server):
     """Build the search index (needs the embedding model) and warm the server's answering engine."""
     t = time.perf_counter()
-    out = json.loads(tdkt("ingest", str(CORPUS), "--json", index=tdkt_server.index).stdout)
+    out = as_json(tdkt("ingest", str(CORPUS), "--json", index=tdkt_server.index).stdout)
     assert out.get("index") is not None, "tdkt ingest did not build a search index"
     build = time.perf_counter() - t
     r = httpx.post(tdkt_server.url + "/ask", json={"question": QUESTION}, timeout=600)
@@ -134,7 +141,7 @@ def test_health(client):
 
 def test_documents_list_matches_the_cli(client, tdkt_server):
     rows = client.get("/documents").json()
-    cli = json.loads(tdkt("documents", "--json", index=tdkt_server.index).stdout)
+    cli = as_json(tdkt("documents", "--json", index=tdkt_server.index).stdout)
     assert rows == cli
     by_doc = {r["doc"]: r for r in rows}
     assert by_doc["06/2022/QH15"]["status"] == "còn hiệu lực" and by_doc["06/2022/QH15"]["held"] is True
@@ -404,5 +411,22 @@ def test_serve_answers_soon_after_start(search_ready, tmp_path):
         assert r.status_code == 200 and not r.json()["abstained"]
         print(f"\nfirst answer {elapsed:.1f} s after `tdkt serve` started")
         assert elapsed <= FIRST_ANSWER_BOUND, server.log()
+    finally:
+        server.stop()
+
+
+def test_documents_ingested_while_serving_appear(tmp_path):
+    """`tdkt ingest` into the folder a server reads: the server sees the new document at once."""
+    index = tmp_path / "index"
+    tdkt("ingest", str(CORPUS / "kh-157-KH-UBND-2025-CanTho.md"), "--no-index", "--json", index=index)
+    server = Server(index, tmp_path / "serve.log", "--no-warm")
+    try:
+        assert server.wait(120)["documents"] == 1
+        with httpx.Client(base_url=server.url, timeout=60) as c:
+            assert c.get("/documents/86/2025/QĐ-UBND").status_code == 404
+            tdkt("ingest", str(CORPUS / "qd-86-2025-QD-UBND-BacNinh.md"), "--no-index", "--json", index=index)
+            assert c.get("/health").json()["documents"] == 2
+            assert c.get("/documents/86/2025/QĐ-UBND").status_code == 200
+            assert c.get("/provisions/" + pid_path("86/2025/QĐ-UBND#quy-dinh/d5")).status_code == 200
     finally:
         server.stop()
