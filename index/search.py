@@ -57,10 +57,14 @@ from index.text import fast_normalize as normalize
 
 log = logging.getLogger(__name__)
 
-try:  # llama-index: never let it reach for OpenAI
+try:  # llama-index: never let it reach for OpenAI (it prints a notice on stdout: keep it off)
+    import contextlib
+    import io
+
     from llama_index.core import Settings as _LlamaSettings
 
-    _LlamaSettings.llm = None
+    with contextlib.redirect_stdout(io.StringIO()):
+        _LlamaSettings.llm = None
 except Exception:  # pragma: no cover
     pass
 
@@ -243,6 +247,7 @@ class Searcher:
         self.dense_top = dense_top
         self._lock = threading.RLock()
         self._status_cache: dict[tuple[str, date], Any] = {}
+        self._qcache: dict[str, np.ndarray] = {}  # question text → e5 vector (small FIFO)
         bm25 = self.index_dir / BM25_DIR
         if LexicalIndex.read_state(bm25) is None:
             if auto_sync and (self.index_dir / "documents").exists():
@@ -442,7 +447,13 @@ class Searcher:
         return self._bm25_syl.scores(plan.syl_text), self._bm25_fold.scores(plan.fold_text)
 
     def query_vector(self, plan: QueryPlan) -> np.ndarray:
-        return self.embedder.embed_query(plan.dense_text)
+        v = self._qcache.get(plan.dense_text)
+        if v is None:
+            v = self.embedder.embed_query(plan.dense_text)
+            if len(self._qcache) >= 2048:
+                self._qcache.pop(next(iter(self._qcache)))
+            self._qcache[plan.dense_text] = v
+        return v
 
     def dense_scores(self, plan: QueryPlan, qvec: np.ndarray | None = None) -> np.ndarray:
         """Cosine per unit (max over its chunks) for the chunks chroma returns; nan elsewhere."""
