@@ -12,6 +12,7 @@ contain. The threshold is tuned on the dev split of eval/questions/tdkt.jsonl on
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +44,9 @@ can cu theo quy dinh phap luat luat nghi dinh thong tu quyet ke hoach
 
 
 def content_words(text: str) -> list[str]:
+    from index.text import expand_abbreviations
+
+    text, _ = expand_abbreviations(text)  # "CSTĐCS" is "chiến sĩ thi đua cơ sở" in the provisions
     words = [fold(t) for t in tokens(text)]
     return [w for w in words if w not in _STOP and not w.isdigit() and len(w) > 1]
 
@@ -64,6 +68,9 @@ def coverage(question: str, texts: list[str]) -> float:
         return single
     double = sum(p in pairs for p in qpairs) / len(qpairs)
     return 0.5 * single + 0.5 * double
+
+
+_FORM = re.compile(r"\b[Mm]ẫu(?: số)?\s*0?(\d{1,2})\b")
 
 
 def _field(hit, name):
@@ -130,6 +137,16 @@ class Assistant:
                 warnings.append(f"Câu hỏi cần {entry.label if entry else doc}, văn bản này chưa có trong kho; "
                                 "không trích dẫn nội dung của nó.")
 
+        # A form ("Mẫu số 13") whose text the corpus lacks: the annexed forms of NĐ 152/2025 are
+        # not included, nor are those of TT 15/2025/TT-BNV.
+        for m in _FORM.finditer(question):
+            slug = f"mau-so-{int(m.group(1)):02d}"
+            if not any(pid.split("#pl:")[-1].startswith(slug) for d in lib.documents.values()
+                       for pid in (p.id for p in d.provisions if p.kind == "appendix")):
+                missing.append(m.group(0))
+                warnings.append(f"{m.group(0)} không có trong kho văn bản (các biểu mẫu kèm theo chưa được "
+                                "thu thập); không trích dẫn nội dung của nó.")
+
         hits = self.search(question, k=10, as_of=as_of, docs=docs)
         retrieved = [h["id"] for h in hits]
         provisions = [p for p in (lib.provision(pid) for pid in retrieved) if p is not None]
@@ -175,6 +192,14 @@ class Assistant:
         """The lead provision, then the few others that complete it (other articles scoring close)."""
         by_id = {p.id: p for p in provisions}
         lead = by_id[hits[0]["id"]]
+        if lead.kind in ("clause", "point"):
+            # Several pieces of one article among the best hits: the article as a whole answers
+            # (its lead-in sentence says what the clauses are for), when it is short enough to quote.
+            article_id = lead.id.rsplit(".k", 1)[0] if ".k" in lead.id else lead.id
+            siblings = [h for h in hits[:5] if h["id"] != lead.id and h["id"].startswith(article_id + ".")]
+            article = self.library.provision(article_id)
+            if siblings and article is not None and len(article.text) <= QUOTE_CHARS:
+                lead = article
         chosen = [lead]
         top = hits[0]["score"] or 0
         for h in hits[1:]:
