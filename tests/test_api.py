@@ -394,14 +394,16 @@ def test_ten_concurrent_asks_agree(search_ready, tdkt_server):
     print(f"\n10 concurrent /ask: {elapsed:.1f} s")
 
 
-# The target is 10 s; the bound leaves room for a machine shared with other jobs (the warm-up is
-# mostly importing torch and sentence-transformers: 13 s at load average 5, see the print).
-FIRST_ANSWER_BOUND = 20
+def first_answer_bound() -> float:
+    """10 s on an idle machine, stretched by how oversubscribed the CPUs are (the warm-up is mostly
+    importing torch and sentence-transformers: 25 s when 2 cores carried a load average of 8)."""
+    return 10.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
 
 
 @pytest.mark.slow
 def test_serve_answers_soon_after_start(search_ready, tmp_path):
     """`tdkt serve` warms the answering engine at start: the first answer comes quickly."""
+    bound = first_answer_bound()
     server = Server(search_ready.index, tmp_path / "serve.log")
     try:
         server.wait(60)
@@ -409,8 +411,8 @@ def test_serve_answers_soon_after_start(search_ready, tmp_path):
             r = c.post("/ask", json={"question": QUESTION})
         elapsed = time.perf_counter() - server.started
         assert r.status_code == 200 and not r.json()["abstained"]
-        print(f"\nfirst answer {elapsed:.1f} s after `tdkt serve` started")
-        assert elapsed <= FIRST_ANSWER_BOUND, server.log()
+        print(f"\nfirst answer {elapsed:.1f} s after `tdkt serve` started (bound {bound:.0f} s)")
+        assert elapsed <= bound, server.log()
     finally:
         server.stop()
 

@@ -129,8 +129,10 @@ async function loadDocuments() {
 }
 
 function shortTitle(d) {
-  const t = (d.title || "").replace(/\s+/g, " ").trim();
-  return `${d.type || ""}${t ? ": " + (t.length > 110 ? t.slice(0, 107) + "…" : t) : ""}`;
+  let t = (d.title || "").replace(/\s+/g, " ").trim();
+  if (t.length > 110) t = t.slice(0, 107).trimEnd() + "…";
+  const type = d.type || "";
+  return !t ? type : (!type || t.toLowerCase().startsWith(type.toLowerCase()) ? t : `${type}: ${t}`);
 }
 
 function renderLibrary() {
