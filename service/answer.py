@@ -185,7 +185,12 @@ class Assistant:
         }
 
     def _context_text(self, p: Provision) -> str:
-        """The provision with its article heading: "Điều 23. Danh hiệu Chiến sĩ thi đua cơ sở"."""
+        """The provision in its article (a clause's words are read with its article's lead-in and
+        title: "Điều 23. Danh hiệu Chiến sĩ thi đua cơ sở")."""
+        if p.kind in ("clause", "point") and "#" in p.id:
+            article = self.library.provision(p.id.split(".k", 1)[0].split(".", 1)[0] if ".k" in p.id else p.id)
+            if article is not None:
+                p = article
         return f"{p.heading}\n{p.index_text or p.text}"
 
     def _choose(self, hits: list[dict], provisions: list[Provision]) -> list[Provision]:
