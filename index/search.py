@@ -257,6 +257,7 @@ class Searcher:
         self._load_lexical()
         self._vector = None
         self._retriever_index = None
+        self._dense = None
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -457,25 +458,30 @@ class Searcher:
 
     def dense_scores(self, plan: QueryPlan, qvec: np.ndarray | None = None) -> np.ndarray:
         """Cosine per unit (max over its chunks) for the chunks chroma returns; nan elsewhere."""
-        from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
-
         out = np.full(len(self.units), np.nan, dtype=np.float64)
         if qvec is None:
             qvec = self.query_vector(plan)
-        filters = None
-        if plan.docs:
-            filters = MetadataFilters(filters=[MetadataFilter(key="doc", value=sorted(plan.docs),
-                                                              operator=FilterOperator.IN)])
-        retriever = self._vector_index().as_retriever(similarity_top_k=self.dense_top, filters=filters)
-        nodes = retriever.retrieve(QueryBundle(query_str=plan.dense_text, embedding=qvec.tolist()))
-        for n in nodes:
-            i = self._unit_ids.get(n.node.metadata.get("unit", ""))
-            if i is None or n.score is None or n.score <= 0:
-                continue
-            cos = 1.0 + float(np.log(n.score))  # chroma cosine distance d, llama score exp(-d)
-            if not (out[i] >= cos):
-                out[i] = cos
+        if self._dense is None:
+            from index.vector import DenseRetriever
+
+            self._dense = DenseRetriever(self.vector, self.embedder.embed_query, top_k=self.dense_top)
+        ids, cos = self._dense.search(qvec, self.dense_top, plan.docs)
+        for cid, c in zip(ids, cos):
+            i = self._unit_ids.get(cid.rsplit("::", 1)[0])
+            if i is not None and not (out[i] >= c):
+                out[i] = c
         return out
+
+    def vector_retriever(self, k: int = 10, docs: list[str] | None = None):
+        """llama-index's own VectorIndexRetriever over the same chroma collection (chunks as
+        TextNodes with their text and metadata), for callers that want the framework path."""
+        from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+
+        filters = None
+        if docs:
+            held = sorted({self._held(d) or d for d in docs})
+            filters = MetadataFilters(filters=[MetadataFilter(key="doc", value=held, operator=FilterOperator.IN)])
+        return self._vector_index().as_retriever(similarity_top_k=k, filters=filters)
 
     # -- ranking -------------------------------------------------------------------------------
 

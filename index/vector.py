@@ -164,3 +164,54 @@ class EmbeddingCache:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+
+# ---------------------------------------------------------------------------------------------
+# llama-index retriever over the chunk vectors
+
+try:
+    from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+except ImportError:  # pragma: no cover
+    BaseRetriever = object  # type: ignore[assignment,misc]
+
+
+def unit_of_chunk(chunk_id: str) -> str:
+    """"152/2025/NĐ-CP#d24.k2::0" → "152/2025/NĐ-CP#d24.k2"."""
+    return chunk_id.rsplit("::", 1)[0]
+
+
+class DenseRetriever(BaseRetriever):  # type: ignore[misc]
+    """Nearest chunks by cosine in the chroma collection, for a query vector.
+
+    ``search`` is the hot path (ids and cosines only: chroma returns them in ~2 ms, while
+    fetching texts and metadata and rebuilding nodes costs ten times that). As a llama-index
+    retriever it returns one NodeWithScore per chunk (score = cosine).
+    """
+
+    def __init__(self, vector: VectorStore, embed_query=None, top_k: int = 120, docs: list[str] | None = None):
+        super().__init__()
+        self.vector = vector
+        self.embed_query = embed_query
+        self.top_k = top_k
+        self.docs = docs
+
+    def search(self, qvec: np.ndarray, top_k: int | None = None, docs=None) -> tuple[list[str], np.ndarray]:
+        n = min(top_k or self.top_k, max(1, self.vector.count()))
+        where = {"doc": {"$in": sorted(docs)}} if docs else None
+        kw = {"where": where} if where else {}
+        res = self.vector.collection.query(query_embeddings=[np.asarray(qvec, dtype=np.float32).tolist()],
+                                           n_results=n, include=["distances"], **kw)
+        ids = res["ids"][0]
+        cos = 1.0 - np.asarray(res["distances"][0], dtype=np.float64)  # cosine space: d = 1 - cos
+        return ids, cos
+
+    def _retrieve(self, query_bundle: "QueryBundle") -> list["NodeWithScore"]:
+        q = query_bundle.embedding
+        if q is None:
+            if self.embed_query is None:
+                raise ValueError("DenseRetriever needs a query embedding or an embed_query function")
+            q = self.embed_query(query_bundle.query_str)
+        ids, cos = self.search(np.asarray(q), self.top_k, self.docs)
+        return [NodeWithScore(node=TextNode(id_=i, text="", metadata={"unit": unit_of_chunk(i)}), score=float(c))
+                for i, c in zip(ids, cos)]
