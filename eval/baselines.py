@@ -208,6 +208,7 @@ class DenseBaseline:
         started = time.perf_counter()
         self.embedder = embedder
         self.units = list(units)
+        self._qcache: dict[str, Any] = {}
         chunk_texts: list[str] = []
         owner: list[int] = []
         for i, u in enumerate(self.units):
@@ -245,15 +246,25 @@ class DenseBaseline:
             tmp.replace(path)
         return vecs
 
-    def scores(self, question: str):
+    def prepare_queries(self, questions: Sequence[str], batch_size: int = 32) -> None:
+        """Embed many questions in batches (far cheaper than one by one); :meth:`search` then uses
+        these vectors unless told ``cached=False``."""
+        todo = [q for q in dict.fromkeys(questions) if q not in self._qcache]
+        if todo:
+            vecs = self.embedder.embed_queries(todo, batch_size=batch_size)
+            self._qcache.update(zip(todo, vecs))
+
+    def scores(self, question: str, cached: bool = True):
         import numpy as np
 
         out = np.full(len(self.units), -1.0, dtype=np.float64)
         if not len(self.chunks):
             return out
-        sims = self.vectors @ self.embedder.embed_query(question)
+        q = self._qcache.get(question) if cached else None
+        sims = self.vectors @ (q if q is not None else self.embedder.embed_query(question))
         out[self._owners] = np.maximum.reduceat(sims, self._starts)
         return out
 
-    def search(self, question: str, k: int = 10, as_of: Any = None, docs: Iterable[str] | None = None) -> list[dict]:
-        return _top(self.scores(question), self.units, k, docs)
+    def search(self, question: str, k: int = 10, as_of: Any = None, docs: Iterable[str] | None = None,
+               cached: bool = True) -> list[dict]:
+        return _top(self.scores(question, cached), self.units, k, docs)

@@ -302,15 +302,51 @@ def evaluate(runs: Sequence[tuple[Sequence[Any], Sequence[Any]]], **kw: Any) -> 
 # Cited answers
 
 
+def contains(a: Any, b: Any) -> bool:
+    """Is ``a`` the same unit as ``b`` or an ancestor of it (article ⊃ clause ⊃ point; plan
+    section ⊃ its sub-sections)? Units without article or section compare by ``id``."""
+    a, b = unit(a), unit(b)
+    if a.doc != b.doc or a.part != b.part:
+        return False
+    if a.article is not None:
+        if b.article != a.article:
+            return False
+        if a.clause is None:
+            return True
+        return b.clause == a.clause and (a.point is None or b.point == a.point)
+    if a.section is not None:
+        return b.section is not None and (b.section == a.section or b.section.startswith(a.section + "."))
+    return a.id is not None and a.id == b.id
+
+
+def related(a: Any, b: Any) -> bool:
+    """One unit contains the other (see :func:`contains`)."""
+    return contains(a, b) or contains(b, a)
+
+
+def _same(a: Unit, b: Unit) -> bool:
+    return (a.doc, a.part, a.article, a.clause, a.point, a.section) == (b.doc, b.part, b.article, b.clause,
+                                                                         b.point, b.section) and (
+        a.article is not None or a.section is not None or a.id == b.id)
+
+
+def _ids_related(a: str, b: str) -> bool:
+    # Provision ids are "<doc>#<path>" with "."-separated paths ("…#d23" ⊃ "…#d23.k1").
+    return a == b or b.startswith(a + ".") or a.startswith(b + ".")
+
+
 def citation_scores(citations: Sequence[Any], retrieved: Sequence[Any], gold: Sequence[Any],
                     retrieved_ids: Sequence[str] | None = None) -> dict[str, Any]:
     """How one answer's citations relate to what was retrieved and to the gold.
 
-    - ``n_citations``; ``outside_retrieved``: citations of something retrieval never returned —
-      when ``retrieved_ids`` (the provision ids the answer was built from) is given, a citation
-      whose ``id`` is not among them (a citation without an id falls back to the next rule);
-      otherwise a citation whose article key is not the article key of any ``retrieved`` hit;
-    - ``precision_retrieved``: share of citations inside the retrieved set (None without citations);
+    - ``n_citations``;
+    - ``outside_retrieved``: citations not grounded in retrieval — neither a retrieved unit nor an
+      ancestor or descendant of one (citing Điều 23 after retrieving its khoản 1 is grounded;
+      citing Điều 40 that retrieval never returned is not). With ``retrieved_ids`` (the provision
+      ids the answer was built from) citations carrying an ``id`` are compared by id path
+      ("…#d23" ⊃ "…#d23.k1"); otherwise by structure against the ``retrieved`` units;
+    - ``outside_retrieved_strict``: citations that are not exactly a retrieved unit;
+    - ``precision_retrieved``: share of citations not outside retrieved (None without citations);
     - ``precision_gold`` / ``precision_gold_clause``: share of citations matching a gold entry at
       article / clause level (None without citations or without gold);
     - ``gold_in_citations`` / ``gold_in_citations_clause``: 1 if some citation matches some gold
@@ -318,20 +354,23 @@ def citation_scores(citations: Sequence[Any], retrieved: Sequence[Any], gold: Se
     - ``F2``: ALQAC F2 of the cited articles as the returned set (None without gold).
     """
     cites = [unit(c) for c in citations]
-    ret_keys = {article_key(h) for h in retrieved}
-    ids = set(retrieved_ids) if retrieved_ids is not None else None
+    hits = [unit(h) for h in retrieved]
+    ids = [str(i) for i in retrieved_ids] if retrieved_ids is not None else None
 
-    def is_outside(c: Unit) -> bool:
+    def outside(c: Unit, strict: bool) -> bool:
         if ids is not None and c.id:
-            return c.id not in ids
-        return article_key(c) not in ret_keys
+            return c.id not in ids if strict else not any(_ids_related(c.id, r) for r in ids)
+        if strict:
+            return not any(_same(c, h) for h in hits)
+        return not any(related(c, h) for h in hits)
 
-    outside = sum(1 for c in cites if is_outside(c))
     n = len(cites)
+    n_out = sum(1 for c in cites if outside(c, False))
     out: dict[str, Any] = {
         "n_citations": n,
-        "outside_retrieved": outside,
-        "precision_retrieved": (n - outside) / n if n else None,
+        "outside_retrieved": n_out,
+        "outside_retrieved_strict": sum(1 for c in cites if outside(c, True)),
+        "precision_retrieved": (n - n_out) / n if n else None,
         "precision_gold": None, "precision_gold_clause": None,
         "gold_in_citations": None, "gold_in_citations_clause": None, "F2": None,
     }

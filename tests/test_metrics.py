@@ -199,18 +199,34 @@ def test_citation_scores():
     gold = [A(article=23, clause=1)]
     cites = [A(article=23, clause=1, label="khoản 1 Điều 23"), A(article=24, clause=2), A(article=99)]
     c = M.citation_scores(cites, retrieved, gold)
-    assert c["n_citations"] == 3 and c["outside_retrieved"] == 1
+    # Điều 24 k2 lies inside the retrieved Điều 24: grounded, though not exactly a retrieved unit
+    assert c["n_citations"] == 3 and c["outside_retrieved"] == 1 and c["outside_retrieved_strict"] == 2
     assert c["precision_retrieved"] == pytest.approx(2 / 3)
     assert c["precision_gold"] == pytest.approx(1 / 3)
     assert c["gold_in_citations"] == 1.0 and c["gold_in_citations_clause"] == 1.0
     assert c["F2"] == pytest.approx(M.f2(1 / 3, 1.0))
     none = M.citation_scores([], retrieved, gold)
     assert none["precision_retrieved"] is None and none["gold_in_citations"] == 0.0 and none["F2"] == 0.0
-    by_id = M.citation_scores([A(article=23, clause=1, id="x#d23.k1"), A(article=24, clause=2, id="x#d24.k2")],
-                              [], gold, retrieved_ids=["x#d23.k1"])
-    assert by_id["outside_retrieved"] == 1 and by_id["precision_retrieved"] == 0.5
+    by_id = M.citation_scores([A(article=23, id="x#d23"), A(article=24, clause=2, id="x#d24.k2"),
+                               A(article=2, clause=1, id="x#d2.k1")],
+                              [], gold, retrieved_ids=["x#d23.k1", "x#d2"])
+    # the whole Điều 23 built from its retrieved khoản 1 and a clause of retrieved Điều 2 are grounded
+    assert by_id["outside_retrieved"] == 1 and by_id["outside_retrieved_strict"] == 3
+    assert M.citation_scores([A(article=2, clause=1, id="x#d2.k1")], [], gold,
+                             retrieved_ids=["x#d21"])["outside_retrieved"] == 1  # not a prefix match
     unans = M.citation_scores(cites, retrieved, [])
     assert unans["gold_in_citations"] is None and unans["precision_gold"] is None
+
+
+def test_contains_and_related():
+    assert M.contains(A(article=23), A(article=23, clause=1, point="a"))
+    assert M.contains(A(article=23, clause=1), A(article=23, clause=1, point="a"))
+    assert not M.contains(A(article=23, clause=1), A(article=23))
+    assert not M.contains(A(article=23, clause=1, point="a"), A(article=23, clause=1, point="b"))
+    assert M.related(A(article=23, clause=1), A(article=23))
+    assert M.contains(A(doc=PLAN, section="II"), A(doc=PLAN, section="II.2.a"))
+    assert not M.contains(A(doc=PLAN, section="II.2"), A(doc=PLAN, section="II.21"))
+    assert not M.contains(A(article=23), A(article=23, part="quy-che"))
 
 
 def test_abstention_scores():
