@@ -46,6 +46,7 @@ class FusionParams:
     mention_boost: float = 0.02  # added for a document the question names (RRF units)
     docname_boost: float = 0.01  # added × normalized document-name BM25
     place_boost: float = 0.02  # added for a document of the province / sector the question names
+    scope_factor: float = 0.7  # a provincial / sector document when the question names no place
     preamble_factor: float = 0.7  # a plan's or decree's opening words ("Căn cứ…", "Thực hiện…")
     promulgation_factor: float = 0.7  # Điều 1–3 of a Quyết định that promulgates a Quy định
     # a second clause of an already listed article, when its score is this close to the first

@@ -249,11 +249,14 @@ class Searcher:
         self._status_cache: dict[tuple[str, date], Any] = {}
         self._qcache: dict[str, np.ndarray] = {}  # question text → e5 vector (small FIFO)
         bm25 = self.index_dir / BM25_DIR
+        state = LexicalIndex.read_state(bm25)
+        if auto_sync and (self.index_dir / "documents").exists() and (
+                state is None or state.get("units_version") != UNITS_VERSION
+                or state.get("fingerprint") != _fingerprint(self.index_dir)):
+            log.warning("search index of %s is missing or stale: syncing", self.index_dir)
+            sync_index(self.index_dir, chroma_url=self.chroma_url)
         if LexicalIndex.read_state(bm25) is None:
-            if auto_sync and (self.index_dir / "documents").exists():
-                sync_index(self.index_dir, chroma_url=self.chroma_url)
-            if LexicalIndex.read_state(bm25) is None:
-                raise IndexMissing(f"no search index in {self.index_dir} (run `tdkt ingest` first)")
+            raise IndexMissing(f"no search index in {self.index_dir} (run `tdkt ingest` first)")
         self._load_lexical()
         self._vector = None
         self._retriever_index = None
@@ -500,6 +503,8 @@ class Searcher:
             new_asked = bool(plan.new_types) and s is not None and s.in_force and dtype in plan.new_types
             if s is not None and not s.in_force and not named and not old_asked:
                 factor[j] = p.invalid_factor
+            if self.lexical.doc_meta.get(d, {}).get("places") and not named:
+                factor[j] *= p.scope_factor
             if d in plan.mentions or old_asked or new_asked:
                 bonus[j] += p.mention_boost
             if d in plan.places:
@@ -579,6 +584,12 @@ class Searcher:
 
 # ---------------------------------------------------------------------------------------------
 # sync
+
+
+def _fingerprint(index_dir: Path) -> dict[str, str]:
+    from ingest.store import DocumentStore
+
+    return DocumentStore(index_dir).fingerprint()
 
 
 def _state_path(index_dir: Path) -> Path:
