@@ -28,7 +28,6 @@ How a question is answered (``Searcher.search``):
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os

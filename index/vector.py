@@ -89,18 +89,6 @@ class VectorStore:
         got = self.collection.get(where={"doc": doc}, include=[])
         return len(got["ids"])
 
-    def vectors_of(self, doc: str) -> dict[str, np.ndarray]:
-        """sha of chunk text → stored vector, for reuse when a changed document is re-added."""
-        got = self.collection.get(where={"doc": doc}, include=["metadatas", "embeddings"])
-        out = {}
-        embs = got.get("embeddings")
-        if embs is None:
-            return out
-        for m, e in zip(got["metadatas"] or [], embs):
-            if m and m.get("sha"):
-                out[m["sha"]] = np.asarray(e, dtype=np.float32)
-        return out
-
     def delete_doc(self, doc: str) -> int:
         n = self.doc_chunk_count(doc)
         if n:
