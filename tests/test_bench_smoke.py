@@ -104,11 +104,12 @@ def test_render_table_is_markdown():
 
 
 @pytest.mark.slow
-@needs_alqac
-def test_dense_baseline_on_20_alqac_questions(tmp_path):
+@needs_corpus
+def test_dense_baseline_on_tdkt_dev(tmp_path):
     out = tmp_path / "latest.json"
-    bench.run_bench(["--only", "alqac", "--systems", "dense", "--limit", "20", "--bench-dir",
-                     str(tmp_path / "bench"), "--alqac", str(ALQAC), "--out", str(out), "--quiet"])
+    bench.run_bench(["--only", "tdkt-dev", "--systems", "dense", "--limit", "20", "--bench-dir",
+                     str(tmp_path / "bench"), "--corpus", str(CORPUS), "--out", str(out), "--quiet"])
     data = json.loads(out.read_text(encoding="utf-8"))
-    dense = next(r for r in data["results"] if r["set"] == "alqac" and r["system"] == "dense")
+    dense = next(r for r in data["results"] if r["set"] == "tdkt-dev" and r["system"] == "dense")
     assert dense["scores"]["art_R@10"] > 0.5
+    assert dense["latency"]["n"] > 0 and dense["latency"]["p50_ms"] > 0
