@@ -50,7 +50,8 @@ import numpy as np
 from index.fusion import FusionParams, Structure, pick_units, rank_groups
 from index.lexical import LexicalIndex, VietBM25Retriever, unit_node
 from index.text import expand_abbreviations, has_diacritics
-from index.units import UNITS_VERSION, Unit, build_chunks, build_units, doc_context, doc_lex_text, doc_meta
+from index.units import (UNITS_VERSION, Unit, build_chunks, build_units, doc_context, doc_lex_text, doc_meta,
+                         synthesize)
 from ingest.vietnamese import fold
 from index.text import fast_normalize as normalize
 
@@ -673,7 +674,7 @@ def sync_index(root: str | Path, progress: bool = False, *, chroma_url: str | No
                           "sha": c.sha, "fp": fp[d], "units_version": UNITS_VERSION}
             all_chunks.extend(chunks)
             chunk_counts[d] = len(chunks)
-        need = list({c.sha: c for c in all_chunks if cache.get(c.sha) is None}.values())
+        need = list({c.sha: c for c in all_chunks if not c.synthetic and cache.get(c.sha) is None}.values())
         if need:
             if progress:
                 print(f"index: embedding {len(need)} chunks of {len(todo)} document(s)", file=sys.stderr)
@@ -683,14 +684,19 @@ def sync_index(root: str | Path, progress: bool = False, *, chroma_url: str | No
             for c, v in zip(need, vecs):
                 cache.put(c.sha, v)
         result["embedded"] = len(need)
-        result["reused"] = len(all_chunks) - len(need)
+        real = [c for c in all_chunks if not c.synthetic]
+        result["reused"] = len(real) - len(need)
+        result["synthetic"] = len(all_chunks) - len(real)
+        result["embedded_tokens"] = sum(c.tokens for c in need)
+        vec = {c.id: cache.get(c.sha) for c in real}
+        vec.update(synthesize(all_chunks, vec))
         keys = list(all_chunks[0].meta) if all_chunks else []
-        nodes = [TextNode(id_=c.id, text=c.text, embedding=cache.get(c.sha).tolist(), metadata=c.meta,
+        nodes = [TextNode(id_=c.id, text=c.text, embedding=vec[c.id].tolist(), metadata=c.meta,
                           excluded_embed_metadata_keys=keys, excluded_llm_metadata_keys=keys)
-                 for c in all_chunks]
+                 for c in all_chunks if vec.get(c.id) is not None]
         vs.add(nodes)
         result["chunks_added"] = len(nodes)
-        live_shas |= {c.sha for c in all_chunks}
+        live_shas |= {c.sha for c in real}
     if todo or result["removed"] or set(cache.vecs) - live_shas:
         cache.save(keep=live_shas)
     # -- lexical: rebuilt whole (seconds) whenever the documents changed

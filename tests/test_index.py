@@ -123,6 +123,35 @@ def test_long_provisions_are_split_below_the_token_budget():
     assert _split_to_budget("a b c", lambda s: True) == ["a b c"]
 
 
+def test_clauses_are_one_capped_chunk_and_parent_sections_are_synthetic():
+    from index.units import synthesize
+
+    long_clause = "1. " + " ".join(["khen thưởng đột xuất"] * 200)
+    d = _doc([
+        _p("D#d2", "article", "Điều 2. Khen thưởng\n" + long_clause, article="2", heading="Khen thưởng"),
+        _p("D#d2.k1", "clause", long_clause, "D#d2", "2", "1"),
+        _p("K#s:II", "section", "II. THỜI GIAN\n1. Bắt đầu từ tháng 10\n2. Kết thúc tháng 12", section="II"),
+        _p("K#s:II.1", "section", "1. Bắt đầu từ tháng 10", "K#s:II", section="II.1"),
+        _p("K#s:II.2", "section", "2. Kết thúc tháng 12", "K#s:II", section="II.2"),
+    ])
+    units = build_units(d)
+    count = lambda s: len(s.split()) + 3  # noqa: E731
+    chunks = build_chunks(units, {p.id: p for p in d.provisions}, "Nghị định 1/2024/NĐ-CP: thử (Bắc Ninh)", count,
+                          short_context="Nghị định 1/2024/NĐ-CP", clause_tokens=100)
+    clause = [c for c in chunks if c.unit == "D#d2.k1"]
+    assert len(clause) == 1 and clause[0].tokens <= 100
+    assert clause[0].text.startswith("Nghị định 1/2024/NĐ-CP\nĐiều 2. Khen thưởng")
+    assert len([c for c in chunks if c.unit == "D#d2"]) > 1  # the article keeps all its words
+    syn = [c for c in chunks if c.synthetic]
+    assert [c.unit for c in syn] == ["K#s:II"] and syn[0].children == ["K#s:II.1", "K#s:II.2"]
+    vecs = {c.id: np.eye(4, dtype=np.float32)[i % 4] for i, c in enumerate(chunks) if not c.synthetic}
+    out = synthesize(chunks, vecs)
+    v = out[syn[0].id]
+    assert abs(float(np.linalg.norm(v)) - 1) < 1e-5
+    kids = [vecs[c.id] for c in chunks if c.unit in ("K#s:II.1", "K#s:II.2")]
+    assert all(float(v @ k) > 0 for k in kids)
+
+
 def test_fusion_ranks_articles_and_picks_the_matching_clause():
     units = [
         Unit(id="A", doc="X", kind="article", label="A", group="A", parent=None, article="1"),
