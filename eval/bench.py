@@ -30,7 +30,8 @@ ask            TĐKT only: the service's ask function (citations, abstention), i
 
 A system that cannot be imported yet gets a "not available" row instead of failing the run.
 Scores are :mod:`eval.metrics` (article and clause level; see its docstring). Latencies are
-per question, warm (one untimed query first). One plain-text/Markdown table goes to stdout and
+per question, warm (one untimed warm-up question that no set holds, a fresh Searcher per set
+and a separate one for ask, so no query-vector cache flatters a figure). One plain-text/Markdown table goes to stdout and
 everything (incl. per-question ranks) to ``eval/results/latest.json``.
 
 Options: ``--only alqac,tdkt`` (sets: alqac, alqac-nd, tdkt, tdkt-test, tdkt-dev; ``ask`` to
@@ -290,6 +291,7 @@ def make_system(system: str, corpus: str, root: Path, bench_dir: Path, alqac_dir
 
 
 LATENCY_SAMPLE = 20
+WARMUP_QUESTION = "Thủ tục này do cơ quan nào thực hiện?"
 BENCH_ENTRIES = {"alqac", "tdkt", "cache"}
 
 
@@ -302,9 +304,9 @@ def run_search(system_obj: Any, records: list[dict[str, Any]], k: int = K,
     hits: dict[str, list[dict]] = {}
     secs: list[float] = []
     errors: dict[str, str] = {}
-    if records:  # warm-up: model loads, caches, lazy index opening
+    if records:  # warm-up: model loads, lazy index opening (a question no set holds: no cache hit)
         try:
-            system_obj.search(records[0]["question"], k=k)
+            system_obj.search(WARMUP_QUESTION, k=k)
         except Exception:
             pass
     batched = hasattr(system_obj, "prepare_queries")
@@ -419,7 +421,7 @@ def run_ask(ask: Callable, records: list[dict[str, Any]],
     has_retrieved = False
     if records:
         try:
-            ask(records[0]["question"], None)
+            ask(WARMUP_QUESTION, None)
         except Exception:
             pass
     for r in records:
@@ -679,7 +681,6 @@ def run_bench(args: Any = None) -> dict[str, Any]:
 
         # Systems on this corpus.
         hybrid_hits: dict[str, dict[str, list[dict]]] = {}
-        hybrid_obj = None
         for system in systems:
             if system == "ask" or (system == "bm25-ref" and corpus != "alqac"):
                 continue
@@ -703,10 +704,12 @@ def run_bench(args: Any = None) -> dict[str, Any]:
                     add(s, system, result_row(res))
                 continue
             info["system_build_seconds"][system] = time.perf_counter() - started
-            if system == "hybrid":
-                hybrid_obj = obj
             granularity = getattr(obj, "granularity", "clause")
-            for s, recs in qsets.items():
+            for i, (s, recs) in enumerate(qsets.items()):
+                if system == "hybrid" and i:
+                    # A new Searcher per set: its query-vector cache must not carry one set's
+                    # questions into the next (alqac-nd restores alqac's very texts).
+                    obj = make_system(system, corpus, root, bench_dir, alqac_dir)
                 _log(f"{corpus}: {system}: {s} ({len(recs)} questions)")
                 hits, secs, errors = run_search(obj, recs, k=a.k)
                 if system == "hybrid":
@@ -752,7 +755,9 @@ def run_bench(args: Any = None) -> dict[str, Any]:
         # Cited answers (TĐKT only).
         if corpus == "tdkt" and ("ask" in systems or want_ask_set):
             try:
-                ask = load_ask(root, searcher=hybrid_obj)
+                # Its own searcher (not the bench's): a shared one would answer from the query
+                # vectors the hybrid run just cached, and ask latency would look too good.
+                ask = load_ask(root)
             except Unavailable as exc:
                 for s in qsets:
                     res = {"set": s, "unavailable": str(exc)}
