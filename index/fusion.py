@@ -151,14 +151,18 @@ def rank_groups(struct: Structure, dense: np.ndarray, syl: np.ndarray, fol: np.n
     return total
 
 
-def _unit_rrf(idx: np.ndarray, comps: list[tuple[np.ndarray, float]], k: float = 10.0) -> np.ndarray:
-    """Weighted RRF of the candidate units `idx` among themselves."""
+def _unit_rrf(idx: np.ndarray, comps: list[tuple[np.ndarray, float, bool]], k: float = 10.0) -> np.ndarray:
+    """Weighted RRF of the candidate units `idx` among themselves. A BM25 score of 0 means the
+    unit has none of the words: it gets no rank at all (ranking the zeros by position would let
+    a unit without the word beat the one that has it on dense noise)."""
     out = np.zeros(len(idx), dtype=np.float64)
-    for s, w in comps:
+    for s, w, positive_only in comps:
         if not w:
             continue
         v = s[idx].astype(np.float64)
-        ok = np.isfinite(v) & (v > -np.inf)
+        ok = np.isfinite(v)
+        if positive_only:
+            ok &= v > 0
         sel = np.flatnonzero(ok)
         if not len(sel):
             continue
@@ -182,7 +186,7 @@ def pick_units(struct: Structure, g: int, dense: np.ndarray, syl: np.ndarray, fo
         if not len(points):
             return [(int(struct.group_unit[g]), 1.0)]
         clauses = points
-    comps = [(dense, p.unit_w_dense), (syl, p.unit_w_syl), (fol, p.unit_w_fold)]
+    comps = [(dense, p.unit_w_dense, False), (syl, p.unit_w_syl, True), (fol, p.unit_w_fold, True)]
     sc = _unit_rrf(clauses, comps)
     order = np.argsort(-sc, kind="stable")
     best = [(int(clauses[order[0]]), 1.0)]
