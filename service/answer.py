@@ -179,10 +179,13 @@ class Assistant:
             lead = "Theo" if n == 1 else "Đồng thời, theo"
             lines.append(f"{lead} {p.label} [{n}]:\n{quote}")
             warnings.extend(self._validity_warnings(p.doc, day, status))
-        return {
+        result = {
             "answer": "\n\n".join(lines), "citations": citations, "warnings": _unique(warnings),
             "abstained": False, "as_of": day.isoformat(), "retrieved": retrieved, "basis": round(basis, 3),
         }
+        from service.generator import maybe_generate  # off (no HTTP call) unless TDKT_GENERATOR_URL is set
+
+        return maybe_generate(question, result)
 
     def _context_text(self, p: Provision) -> str:
         """The provision in its article (a clause's words are read with its article's lead-in and

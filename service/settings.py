@@ -42,6 +42,9 @@ SETTINGS = (
     Setting("TDKT_GENERATOR_URL", None,
             "OpenAI-compatible endpoint for the optional answer generator; unset = extractive answers."),
     Setting("TDKT_GENERATOR_MODEL", None, "Model name sent to the generator endpoint."),
+    Setting("TDKT_GENERATOR_KEY", None, "API key sent as 'Authorization: Bearer' to the generator; unset = none."),
+    Setting("TDKT_GENERATOR_TIMEOUT", "30",
+            "Seconds to wait for the generator; past it the extractive answer stands, with a warning."),
 )
 
 
