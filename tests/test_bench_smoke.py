@@ -105,7 +105,11 @@ def test_render_table_is_markdown():
 
 @pytest.mark.slow
 @needs_corpus
-def test_dense_baseline_on_tdkt_dev(tmp_path):
+def test_dense_baseline_on_tdkt_dev(shared_tdkt_index, tmp_path):
+    """The dense baseline ranks with the index's own vectors (the session's index, copied)."""
+    import shutil
+
+    shutil.copytree(shared_tdkt_index, tmp_path / "bench" / "tdkt")
     out = tmp_path / "latest.json"
     bench.run_bench(["--only", "tdkt-dev", "--systems", "dense", "--limit", "20", "--bench-dir",
                      str(tmp_path / "bench"), "--corpus", str(CORPUS), "--out", str(out), "--quiet"])
