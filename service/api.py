@@ -12,12 +12,24 @@ Endpoints (OpenAPI at /docs):
 
 Every endpoint is a plain ``def``: FastAPI runs it in its thread pool, so slow, CPU-bound searches
 never block the event loop. The ``Library`` is loaded before the first request and only read
-afterwards; the ``Assistant`` (model + indexes) is created once, under a lock, and every call into
-it is serialised by a second lock, since nothing promises that the retriever is thread-safe.
+afterwards (a new one replaces it when the stored documents change). The ``Assistant`` is created
+once, under a lock, and replaced when `tdkt ingest` rewrote the search index; its ``Searcher``
+serialises the searches. Questions are embedded by :class:`QueryEmbedder` (numpy, no torch), so
+`tdkt serve` answers a few seconds after it starts.
 """
 from __future__ import annotations
 
+import os
+
+# One BLAS thread per request: the query embedding is a few small matrix products, and OpenBLAS
+# spreading each over both cores of a busy machine made them 10-25x slower (spin-waiting), not
+# faster. Set before numpy is imported; an explicit setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import contextlib
+import json
 import logging
+import math
 import re
 import threading
 import time
@@ -44,6 +56,7 @@ log = logging.getLogger("tdkt.api")
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_QUESTION = 1000
 MAX_K = 50
+WARM_QUESTION = "Tiêu chuẩn danh hiệu Chiến sĩ thi đua cơ sở là gì?"
 _DATE_RX = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -147,6 +160,131 @@ class Health(BaseModel):
     assistant: str = Field(description="ready | loading | not loaded | unavailable: <reason>")
 
 
+# ──────────────────────────────────────── the query embedder ───────────────────────────────────────
+
+class QueryEmbedder:
+    """multilingual-e5-small for questions, in numpy: the vectors of ``index.embed.Embedder.embed_query``
+    (BertModel, mean pooling, L2 norm; cosine >= 0.9999998 on 60 TĐKT questions) without importing
+    torch, transformers and sentence-transformers, which cost ~10 s of the server's start on this
+    2-core machine while a question is 12 small layers over ~30 tokens (~15 ms at one BLAS thread).
+
+    Weights are mapped from ``model.safetensors`` (not copied: the 250k-row vocabulary stays on
+    disk but for the rows a question uses); the tokenizer is the model's own ``tokenizer.json``
+    with truncation at 512 tokens, as the Embedder's. Questions only: passages are embedded by
+    ``tdkt ingest`` with the reference Embedder. ``TDKT_QUERY_EMBEDDER=torch`` uses that one here too.
+    """
+
+    PREFIX = "query: "
+
+    def __init__(self, model_dir: Path | str, max_len: int = 512):
+        import numpy as np
+        from tokenizers import Tokenizer
+
+        self._np = np
+        model_dir = Path(model_dir)
+        self.model_dir = model_dir
+        cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        if cfg.get("model_type") != "bert" or cfg.get("hidden_act") != "gelu" or \
+                cfg.get("position_embedding_type", "absolute") != "absolute":
+            raise ValueError(f"{model_dir}: not a BERT model with gelu and absolute positions")
+        self.heads = int(cfg["num_attention_heads"])
+        self.layers = int(cfg["num_hidden_layers"])
+        self.eps = np.float32(cfg["layer_norm_eps"])
+        self.max_len = min(max_len, int(cfg["max_position_embeddings"]))
+        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+        if not pooling.get("pooling_mode_mean_tokens") or not (model_dir / "2_Normalize").is_dir():
+            raise ValueError(f"{model_dir}: not mean pooling + normalisation")
+        self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tok.no_padding()
+        self.tok.enable_truncation(max_length=self.max_len)
+        path = model_dir / "model.safetensors"
+        with open(path, "rb") as fh:
+            n = int.from_bytes(fh.read(8), "little")
+            header = json.loads(fh.read(n))
+        raw = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
+        self.w: dict[str, Any] = {}
+        for name, t in header.items():
+            if name == "__metadata__":
+                continue
+            if t["dtype"] != "F32":
+                raise ValueError(f"{path}: {name} is {t['dtype']}, only F32 is supported")
+            a, b = t["data_offsets"]
+            self.w[name] = raw[a:b].view(np.float32).reshape(t["shape"])
+        self.dim = int(self.w["embeddings.word_embeddings.weight"].shape[1])
+        self._lin_w = {k[:-len(".weight")]: v.T for k, v in self.w.items()
+                       if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2}
+
+    def _ln(self, x, p: str):
+        np = self._np
+        mu = x.mean(-1, keepdims=True)
+        d = x - mu
+        var = (d * d).mean(-1, keepdims=True)
+        return d / np.sqrt(var + self.eps) * self.w[p + ".weight"] + self.w[p + ".bias"]
+
+    def _lin(self, x, p: str):
+        return x @ self._lin_w[p] + self.w[p + ".bias"]
+
+    def _gelu(self, x):
+        """x·Φ(x) with erf (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7: float32 precision)."""
+        np = self._np
+        z = np.abs(x) * np.float32(1 / math.sqrt(2))
+        t = np.float32(1) / (np.float32(1) + np.float32(0.3275911) * z)
+        poly = ((((np.float32(1.061405429) * t - np.float32(1.453152027)) * t + np.float32(1.421413741)) * t
+                 - np.float32(0.284496736)) * t + np.float32(0.254829592)) * t
+        erf = np.sign(x) * (np.float32(1) - poly * np.exp(-z * z))
+        return np.float32(0.5) * x * (np.float32(1) + erf)
+
+    def embed_query(self, text: str):
+        """One question with the ``query: `` prefix -> float32 (dim,), unit norm."""
+        np = self._np
+        w = self.w
+        ids = np.asarray(self.tok.encode(self.PREFIX + text).ids, dtype=np.int64)
+        n = len(ids)
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
+             + w["embeddings.token_type_embeddings.weight"][0])
+        x = self._ln(np.asarray(x, dtype=np.float32), "embeddings.LayerNorm")
+        h = self.heads
+        d = x.shape[1] // h
+        scale = np.float32(1 / math.sqrt(d))
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            q = self._lin(x, p + "attention.self.query").reshape(n, h, d).transpose(1, 0, 2)
+            k = self._lin(x, p + "attention.self.key").reshape(n, h, d).transpose(1, 2, 0)
+            v = self._lin(x, p + "attention.self.value").reshape(n, h, d).transpose(1, 0, 2)
+            s = (q @ k) * scale
+            s = np.exp(s - s.max(-1, keepdims=True))
+            s /= s.sum(-1, keepdims=True)
+            ctx = (s @ v).transpose(1, 0, 2).reshape(n, h * d)
+            x = self._ln(self._lin(ctx, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
+            x = self._ln(self._lin(self._gelu(self._lin(x, p + "intermediate.dense")), p + "output.dense") + x,
+                         p + "output.LayerNorm")
+        v = x.mean(0)
+        return (v / max(float(np.sqrt(v @ v)), 1e-12)).astype(np.float32)
+
+    def embed_queries(self, texts, batch_size: int = 8):
+        return self._np.stack([self.embed_query(t) for t in texts]) if len(texts) else \
+            self._np.zeros((0, self.dim), dtype=self._np.float32)
+
+    def __repr__(self) -> str:
+        return f"QueryEmbedder({str(self.model_dir)!r}, dim={self.dim})"
+
+
+def load_query_embedder():
+    """The embedder questions are embedded with in the server (see QueryEmbedder)."""
+    from index.model_build import default_model_dir, is_built
+
+    if (settings.get("TDKT_QUERY_EMBEDDER") or "numpy") != "torch":
+        model_dir = default_model_dir()
+        if is_built(model_dir):
+            try:
+                return QueryEmbedder(model_dir)
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("numpy query embedder unavailable (%s): loading the torch one", exc)
+    from index.embed import get_embedder
+
+    return get_embedder()
+
+
 # ───────────────────────────────────────────── the state ──────────────────────────────────────────
 
 class AssistantUnavailable(RuntimeError):
@@ -154,7 +292,9 @@ class AssistantUnavailable(RuntimeError):
 
 
 class State:
-    """What the app holds: the Library (read-only after load) and the lazily built Assistant."""
+    """What the app holds: the Library (read-only once loaded, replaced when `tdkt ingest` changed
+    the stored documents) and the Assistant, built lazily and rebuilt when the search index on
+    disk changed (the BM25 state is written last by a sync, so its mtime marks a complete index)."""
 
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
@@ -162,17 +302,27 @@ class State:
         self._stamp: int | None = None
         self._library = self._load()
         self._assistant: Any = None
+        self._engine_stamp: tuple | None = None
         self._assistant_error: str | None = None
         self._create_lock = threading.Lock()
-        self.call_lock = threading.Lock()  # one call into the Assistant at a time
+        self._embedder: Any = None
+        self._embedder_lock = threading.Lock()
         self.warm_error: str | None = None
         self.warming = False
+        self.timings: dict[str, float] = {}
 
     def _docs_stamp(self) -> int | None:
         try:  # the store replaces files atomically in this folder: its mtime moves on every change
             return (self.index_dir / "documents").stat().st_mtime_ns
         except OSError:
             return None
+
+    def _index_stamp(self) -> tuple:
+        try:
+            index = (self.index_dir / "bm25" / "state.json").stat().st_mtime_ns  # index.search.BM25_DIR
+        except OSError:
+            index = None
+        return index, self._docs_stamp()
 
     def _load(self) -> Library:
         """A fully loaded Library (documents and catalog read now: cached_property is no lock, and
@@ -233,38 +383,95 @@ class State:
             return f"unavailable: {self._assistant_error}"
         return "not loaded"
 
+    def embedder(self):
+        """The question embedder, loaded once (it survives index reloads)."""
+        if self._embedder is None:
+            with self._embedder_lock:
+                if self._embedder is None:
+                    t = time.perf_counter()
+                    self._embedder = load_query_embedder()
+                    self.timings["embedder"] = time.perf_counter() - t
+                    log.info("%r loaded in %.1f s", self._embedder, self.timings["embedder"])
+        return self._embedder
+
+    def _build(self, first: bool):
+        t = time.perf_counter()
+        from index.search import Searcher
+
+        from service.answer import Assistant  # lazily: model and indexes are heavy
+
+        self.timings.setdefault("imports", time.perf_counter() - t)
+        lib = self.library
+        embedder = self.embedder()
+        t = time.perf_counter()
+        if not first and self._assistant is not None:
+            # An embedded chroma client is cached per folder and keeps its vector index in memory:
+            # a new one would not see what `tdkt ingest` added or deleted. Drop the cache (the old
+            # searcher's collection keeps answering, from its copy, until it is replaced).
+            old = getattr(self._assistant, "searcher", None)
+            with getattr(old, "_lock", None) or contextlib.nullcontext():
+                try:
+                    from chromadb.api.shared_system_client import SharedSystemClient
+
+                    SharedSystemClient.clear_system_cache()
+                except Exception as exc:  # pragma: no cover - chroma internals moved
+                    log.warning("could not reset chroma's client cache (%s): new vectors may be missed", exc)
+        a = Assistant(self.index_dir)
+        a.library = lib  # the Library already loaded, documents and catalog
+        # Only the first engine may sync a stale index itself: later ones follow a `tdkt ingest`
+        # that is writing the index at that moment.
+        a.searcher = Searcher(self.index_dir, embedder=embedder, catalog=lib.catalog, auto_sync=first)
+        self.timings.setdefault("searcher", time.perf_counter() - t)
+        return a
+
     def assistant(self):
-        if self._assistant is not None:
-            return self._assistant
+        a = self._assistant
+        if a is not None and self._index_stamp() == self._engine_stamp:
+            return a
         with self._create_lock:
-            if self._assistant is None:
-                try:
-                    from service.answer import Assistant  # lazily: model and indexes are heavy
-                except ImportError as exc:
-                    self._assistant_error = f"service.answer cannot be imported ({exc})"
-                    raise AssistantUnavailable(self._assistant_error) from exc
-                try:
-                    self._assistant = Assistant(self.index_dir)
-                except Exception as exc:  # no search index yet, model missing, …
-                    self._assistant_error = f"{type(exc).__name__}: {exc}"
-                    log.exception("the Assistant could not be created")
-                    raise AssistantUnavailable(self._assistant_error) from exc
-                self._assistant_error = None
+            a = self._assistant
+            stamp = self._index_stamp()
+            if a is not None and stamp == self._engine_stamp:
+                return a
+            try:
+                new = self._build(first=a is None)
+            except ImportError as exc:
+                self._assistant_error = f"the answering engine cannot be imported ({exc})"
+                raise AssistantUnavailable(self._assistant_error) from exc
+            except Exception as exc:  # no search index yet, model missing, …
+                if a is not None:  # a reload failed: keep answering from the previous index
+                    log.warning("reloading the answering engine failed (%s: %s): keeping the previous one",
+                                type(exc).__name__, exc)
+                    self._engine_stamp = stamp
+                    return a
+                self._assistant_error = f"{type(exc).__name__}: {exc}"
+                log.exception("the Assistant could not be created")
+                raise AssistantUnavailable(self._assistant_error) from exc
+            if a is not None:
+                log.info("search index or documents changed on disk: answering engine reloaded")
+            self._assistant, self._engine_stamp, self._assistant_error = new, stamp, None
         return self._assistant
 
     def warm(self) -> None:
-        """Create the Assistant and run one search, so the first question is answered quickly."""
+        """Create the Assistant and run one search, so the first question is answered quickly.
+
+        The embedder loads in a second thread meanwhile (its tokenizer and weight mapping overlap
+        the imports of the search side)."""
         t = time.perf_counter()
         self.warming = True
         try:
+            loader = threading.Thread(target=self._load_embedder_quietly, name="tdkt-embedder", daemon=True)
+            loader.start()
             a = self.assistant()
-            with self.call_lock:
-                if hasattr(a, "warm"):
-                    a.warm()
-                else:
-                    a.search("tiêu chuẩn danh hiệu Chiến sĩ thi đua cơ sở", k=1)
+            t1 = time.perf_counter()
+            a.warm()
+            if not settings.get("TDKT_GENERATOR_URL"):  # the whole answer path and its lazy parts,
+                a.ask(WARM_QUESTION)                      # but no call to a remote generator
+            self.timings["first_search"] = time.perf_counter() - t1
             self.warm_error = None
-            log.info("answering engine warm in %.1f s", time.perf_counter() - t)
+            self.timings["warm"] = time.perf_counter() - t
+            log.info("answering engine warm in %.1f s (%s)", self.timings["warm"],
+                     ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items() if k != "warm"))
         except AssistantUnavailable as exc:
             log.warning("answering unavailable: %s", exc)
         except Exception as exc:  # e.g. no search index yet: the documents are still served
@@ -272,6 +479,17 @@ class State:
             log.warning("warm-up search failed: %s", self.warm_error)
         finally:
             self.warming = False
+
+    def _load_embedder_quietly(self) -> None:
+        try:
+            self.embedder()
+        except Exception as exc:  # reported again by the request that needs it
+            log.warning("loading the query embedder failed: %s: %s", type(exc).__name__, exc)
+        try:  # then the vector store's modules, which the first search needs
+            import chromadb  # noqa: F401
+            import llama_index.vector_stores.chroma  # noqa: F401
+        except Exception:  # pragma: no cover - the search reports it
+            pass
 
 
 # ───────────────────────────────────────────── helpers ────────────────────────────────────────────
@@ -391,7 +609,9 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
             threading.Thread(target=state.warm, name="tdkt-warm", daemon=True).start()
         yield
 
+    docs_assets = _swagger_ui_dir()
     app = FastAPI(
+        docs_url=None if docs_assets else "/docs", redoc_url=None,  # /docs below: no CDN
         title="Trợ lý văn bản thi đua, khen thưởng (TĐKT)",
         version="0.1.0",
         description="Cited answers to questions on Vietnamese thi đua, khen thưởng regulations, with "
@@ -429,14 +649,13 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
         return JSONResponse(status_code=500, content={"error": f"internal error: {type(exc).__name__}: {exc}"})
 
     def _call(method: str, *args, **kwargs):
-        """One call into the shared Assistant, serialised; 503 when it cannot answer at all."""
+        """One call into the shared Assistant; 503 when it cannot answer at all."""
         try:
             assistant = state.assistant()
         except AssistantUnavailable as exc:
             raise HTTPException(503, f"answering is not available: {exc}") from None
-        try:
-            with state.call_lock:
-                result = getattr(assistant, method)(*args, **kwargs)
+        try:  # no lock here: the Searcher serialises its own shared state
+            result = getattr(assistant, method)(*args, **kwargs)
         except (ImportError, FileNotFoundError) as exc:  # no search index built yet
             raise HTTPException(503, f"answering is not available: {type(exc).__name__}: {exc}") from None
         state.warm_error = None
@@ -551,7 +770,39 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    # — the API docs, with Swagger UI's files served from here: the machine may be offline —
+    if docs_assets:
+        from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+
+        app.mount(DOCS_ASSETS, StaticFiles(directory=docs_assets), name="docs-assets")
+
+        @app.get("/docs", include_in_schema=False)
+        def swagger_ui():
+            return get_swagger_ui_html(
+                openapi_url=app.openapi_url, title=f"{app.title} — API",
+                swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+                oauth2_redirect_url="/docs/oauth2-redirect")
+
+        @app.get("/docs/oauth2-redirect", include_in_schema=False)
+        def swagger_ui_redirect():
+            return get_swagger_ui_oauth2_redirect_html()
     return app
+
+
+DOCS_ASSETS = "/docs-assets"
+
+
+def _swagger_ui_dir() -> Path | None:
+    """Swagger UI's dist folder from the swagger-ui-bundle-v2 package (None: FastAPI's CDN page)."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        log.warning("swagger-ui-bundle-v2 is not installed: /docs loads Swagger UI from a CDN")
+        return None
+    path = Path(swagger_ui_path)
+    return path if (path / "swagger-ui-bundle.js").is_file() else None
 
 
 def _quote(pid: str) -> str:

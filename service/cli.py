@@ -177,12 +177,24 @@ def ask(question, index, as_json, as_of, docs):
 @click.option("--no-warm", is_flag=True, help="Do not load the answering engine before serving.")
 def serve(host, port, index, no_warm):
     """Run the HTTP API and the web page (http://HOST:PORT/, API docs at /docs)."""
+    if not no_warm:  # the search side's imports (~4 s) overlap those of the web side and its start
+        import threading
+
+        threading.Thread(target=_preimport, name="tdkt-preimport", daemon=True).start()
     from service.api import serve as run
 
     root = settings.index_dir(index)
     if not (root / "documents").is_dir():
         click.echo(f"warning: {root} holds no ingested documents; run `tdkt ingest` first", err=True)
     run(root, host=host, port=port, warm=not no_warm)
+
+
+def _preimport() -> None:
+    try:
+        import service.answer  # noqa: F401
+        import index.search  # noqa: F401
+    except Exception:  # reported by the warm-up, which imports them again
+        pass
 
 
 def _search_result(h) -> dict:

@@ -37,6 +37,8 @@ SETTINGS = (
             "Extra catalog YAML files (os.pathsep-separated) adding or overriding document facts."),
     Setting("TDKT_CHROMA_URL", None,
             "Chroma server URL (http://127.0.0.1:8001) for `chroma run` deployments; unset = embedded."),
+    Setting("TDKT_QUERY_EMBEDDER", "numpy",
+            "How `tdkt serve` embeds questions: numpy (same vectors, no torch import: fast start) or torch."),
     Setting("TDKT_TODAY", None,
             "The date 'today' means for validity (YYYY-MM-DD); unset = the system date."),
     Setting("TDKT_GENERATOR_URL", None,
