@@ -3,6 +3,7 @@
     python -m index.quickcheck alqac   [--dir DIR] [--limit N]   # ALQAC 2022: article R@1, R@5, MRR@10
     python -m index.quickcheck dev     [--dir DIR]               # TĐKT dev split (what tuning may see)
     python -m index.quickcheck latency [--dir DIR] [--n N]       # warm query latency p50/p95 on TĐKT
+        [--with-scale] [--with-alqac]                            #   … with more corpora in the same index
     python -m index.quickcheck all
 
 Each corpus is ingested into its own folder (default ``$TMPDIR/tdkt-quickcheck/{alqac,tdkt}``) and
@@ -28,6 +29,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 REPO = Path(__file__).resolve().parents[1]
 ALQAC = REPO.parent / "shared" / "datasets" / "alqac" / "alqac2022"
 CORPUS = REPO.parent / "shared" / "corpus" / "tdkt"
+SCALE = REPO.parent / "shared" / "corpus" / "scale"
 QUESTIONS = REPO / "eval" / "questions" / "tdkt.jsonl"
 
 
@@ -96,8 +98,14 @@ def alqac(args) -> dict:
 
 def _tdkt(args) -> Path:
     root = Path(args.dir or Path(tempfile.gettempdir()) / "tdkt-quickcheck" / "tdkt")
-    info = build(root, [CORPUS])
+    sources = [CORPUS]
+    if getattr(args, "with_scale", False):
+        sources.append(SCALE)
+    if getattr(args, "with_alqac", False):
+        sources.append(ALQAC / "law.json")
+    info = build(root, sources)
     print(f"TĐKT index: {info}", file=sys.stderr)
+    args.provisions = sum(len(p.provisions) for p in __import__("ingest.store", fromlist=["x"]).DocumentStore(root))
     return root
 
 
@@ -146,7 +154,7 @@ def latency(args) -> dict:
         s.search(q, k=10)
         lat.append(time.perf_counter() - t)
     lat.sort()
-    out = {"n": len(lat), "first_query_s": round(warm_s, 2), "p50_ms": round(1000 * statistics.median(lat), 1),
+    out = {"provisions": args.provisions, "n": len(lat), "first_query_s": round(warm_s, 2), "p50_ms": round(1000 * statistics.median(lat), 1),
            "p95_ms": round(1000 * lat[int(0.95 * (len(lat) - 1))], 1), "max_ms": round(1000 * lat[-1], 1),
            "peak_rss_mb": round(peak_rss_mb())}
     print(f"latency: {out}", file=sys.stderr)
@@ -159,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", default=None, help="index folder to build/reuse")
     ap.add_argument("--limit", type=int, default=None, help="ALQAC: first N questions")
     ap.add_argument("--n", type=int, default=256, help="latency: number of questions")
+    ap.add_argument("--with-scale", action="store_true", help="latency: add ../shared/corpus/scale to the index")
+    ap.add_argument("--with-alqac", action="store_true", help="latency: add ALQAC's law.json to the index")
     args = ap.parse_args(argv)
     res = {}
     if args.what in ("alqac", "all"):
