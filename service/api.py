@@ -211,6 +211,8 @@ class QueryEmbedder:
             a, b = t["data_offsets"]
             self.w[name] = raw[a:b].view(np.float32).reshape(t["shape"])
         self.dim = int(self.w["embeddings.word_embeddings.weight"].shape[1])
+        self._ahead: dict[str, Any] = {}  # text → vector computed by embed_ahead, taken once
+        self._ahead_lock = threading.Lock()
         self._lin_w = {k[:-len(".weight")]: v.T for k, v in self.w.items()
                        if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2}
 
@@ -234,8 +236,23 @@ class QueryEmbedder:
         erf = np.sign(x) * (np.float32(1) - poly * np.exp(-z * z))
         return np.float32(0.5) * x * (np.float32(1) + erf)
 
+    def embed_ahead(self, text: str) -> None:
+        """Embed a question before the search that needs it: the Searcher embeds under its lock,
+        one request at a time, while this runs in the request's own thread (numpy releases the
+        GIL in its matrix products), so two requests embed on two cores at once."""
+        v = self._embed(text)
+        with self._ahead_lock:
+            self._ahead[text] = v
+            while len(self._ahead) > 64:  # never taken (the Searcher had it cached): drop the oldest
+                self._ahead.pop(next(iter(self._ahead)))
+
     def embed_query(self, text: str):
         """One question with the ``query: `` prefix -> float32 (dim,), unit norm."""
+        with self._ahead_lock:
+            v = self._ahead.pop(text, None)
+        return v if v is not None else self._embed(text)
+
+    def _embed(self, text: str):
         np = self._np
         w = self.w
         ids = np.asarray(self.tok.encode(self.PREFIX + text).ids, dtype=np.int64)
@@ -654,6 +671,7 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
             assistant = state.assistant()
         except AssistantUnavailable as exc:
             raise HTTPException(503, f"answering is not available: {exc}") from None
+        _embed_ahead(assistant, args[0], kwargs.get("as_of"), kwargs.get("docs"))
         try:  # no lock here: the Searcher serialises its own shared state
             result = getattr(assistant, method)(*args, **kwargs)
         except (ImportError, FileNotFoundError) as exc:  # no search index built yet
@@ -792,6 +810,21 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
 
 
 DOCS_ASSETS = "/docs-assets"
+
+
+def _embed_ahead(assistant, question: str, as_of, docs) -> None:
+    """The question's vector, computed outside the Searcher's lock (see QueryEmbedder.embed_ahead)."""
+    searcher = getattr(assistant, "searcher", None)
+    emb = getattr(searcher, "_embedder", None)
+    if not hasattr(emb, "embed_ahead"):
+        return
+    try:
+        text = searcher.plan(question, as_of, docs).dense_text  # the text Searcher.search embeds
+        if text in getattr(searcher, "_qcache", ()):
+            return
+        emb.embed_ahead(text)
+    except Exception as exc:  # the search itself embeds then, and reports any real problem
+        log.debug("embedding ahead failed: %s", exc)
 
 
 def _swagger_ui_dir() -> Path | None:
