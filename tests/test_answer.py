@@ -76,3 +76,74 @@ def test_abstains_without_a_basis(assistant, question):
     assert r["abstained"] is True
     assert r["citations"] == []
     assert "Không tìm thấy căn cứ" in r["answer"]
+
+
+# -- abstention: why the corpus has no basis, and no over-abstention -------------------------------
+
+@pytest.mark.parametrize("question, reason, named", [
+    # A document the corpus lacks, by số hiệu, by catalog alias, and typed without its year.
+    ("Theo Thông tư 15/2025/TT-BNV, mẫu báo cáo thành tích cá nhân gồm những mục gì?",
+     "missing-document", "15/2025/TT-BNV"),
+    ("Nghị định 91/2017 quy định hồ sơ đề nghị khen thưởng thế nào?", "missing-document", "91/2017"),
+    ("Hướng dẫn 7886 quy định tỷ lệ khen thưởng công tác bầu cử ra sao?", "missing-document", "7886"),
+    # A form the corpus lacks, although the named decree is held.
+    ("Báo cáo thành tích theo Mẫu số 02 của NĐ 152 viết thế nào?", "missing-form", "Mẫu số 02"),
+    # A rule made by a body none of whose texts is held.
+    ("Kích thước khung Bằng khen do Thủ tướng quy định là bao nhiêu?", "outside-issuer", "Thủ tướng"),
+    # The provisions only hand the matter to another text ("theo hướng dẫn của Bộ Tài chính").
+    ("Mức chi cụ thể cho việc in giấy khen là bao nhiêu?", "delegated", "Bộ Tài chính"),
+    # Words the corpus never uses in this sense.
+    ("Tiền thưởng khen thưởng có bị tính thuế không?", "foreign-words", "thuế"),
+])
+def test_abstains_and_says_why(assistant, question, reason, named):
+    r = assistant.ask(question)
+    assert r["abstained"] is True, (question, r["why"], [c["provision_id"] for c in r["citations"]])
+    assert r["citations"] == []
+    assert r["reason"] == reason, r["why"]
+    assert named in r["why"]
+    assert r["answer"].startswith("Không tìm thấy căn cứ") and r["why"] in r["answer"]
+
+
+@pytest.mark.parametrize("question, doc, article", [
+    # Names a document the corpus lacks, but asks what a held text says of it (NĐ 152 Điều 59, 60).
+    ("NĐ 98/2023 còn được áp dụng trong trường hợp nào?", "152/2025/NĐ-CP", None),
+    # "quy định chi tiết" delegated to the province by the Luật; the named province's text has it.
+    ("Bắc Ninh quy định chi tiết tiêu chuẩn Lao động tiên tiến như thế nào?", "86/2025/QĐ-UBND", None),
+    # One word the corpus lacks ("chu kỳ") in an otherwise well covered question.
+    ("Danh hiệu Nhà giáo nhân dân được xét tặng theo chu kỳ mấy năm?", None, None),
+    # Asking who regulates: the delegating provision is the answer.
+    ("Danh hiệu xã, phường tiêu biểu do ai quy định chi tiết tiêu chuẩn?", "06/2022/QH15", 29),
+    # The 2003 law is held as its consolidated text (VBHN 16).
+    ("Luật 2003 quy định tiêu chuẩn Lao động tiên tiến thế nào?", "16/VBHN-VPQH", None),
+])
+def test_answers_what_the_corpus_holds(assistant, question, doc, article):
+    r = assistant.ask(question)
+    assert r["abstained"] is False, (question, r["why"])
+    assert r["citations"]
+    if doc:
+        assert any(c["doc"] == doc and (article is None or c["article"] == article) for c in r["citations"]), \
+            [c["provision_id"] for c in r["citations"]]
+
+
+def test_answer_cites_the_clause_asked_about(assistant):
+    r = assistant.ask("Muốn được tặng Chiến sĩ thi đua cấp tỉnh thì cần mấy lần liên tục là Chiến sĩ thi đua cơ sở?")
+    assert not r["abstained"], r["why"]
+    assert any((c["doc"], c["article"]) == ("06/2022/QH15", 22) for c in r["citations"]), \
+        [c["provision_id"] for c in r["citations"]]
+    assert r["why"]
+
+
+def test_rule_patterns():
+    from service.answer import _DELEGATES, _RULE_BY
+    from ingest.vietnamese import fold
+
+    assert _DELEGATES.search(fold("Mức chi cụ thể thực hiện theo hướng dẫn của Bộ Tài chính;"))
+    assert _DELEGATES.search(fold("a) Quy định chi tiết mẫu, màu sắc, số sao, số vạch cho từng loại"))
+    assert not _DELEGATES.search(fold("Nghị định này quy định chi tiết một số điều của Luật"))
+    assert not _DELEGATES.search(fold("Danh hiệu “Lao động tiên tiến” để tặng hằng năm cho cá nhân"))
+    m = _RULE_BY.search(fold("Quy trình xét tôn vinh doanh nghiệp do Thủ tướng quy định gồm những bước nào?"))
+    assert m and m.group("a") == "thu tuong"
+    m = _RULE_BY.search(fold("Theo hướng dẫn của Bộ Nội vụ, hồ sơ gồm gì?"))
+    assert m and m.group("b").startswith("bo noi vu")
+    assert not _RULE_BY.search(fold("Tiêu chuẩn Bằng khen của Thủ tướng Chính phủ quy định thế nào?"))
+    assert not _RULE_BY.search(fold("Cờ thi đua của Chính phủ do Thủ tướng quyết định tặng?"))
