@@ -1,4 +1,4 @@
-"""The `tdkt` command: ingest, documents, show (search, ask, serve and bench join as they land).
+"""The `tdkt` command: ingest, documents, show, search, ask, serve, bench.
 
 Every command takes `--index DIR` (or TDKT_INDEX) and `--json`.
 """
@@ -255,6 +255,17 @@ def search(question, k, as_of, docs, batch, index, as_json):
         click.echo(f"{i:>2}. {h.label}  [{status}]")
         snippet = h.snippet if len(h.snippet) <= 220 else h.snippet[:217] + "…"
         click.echo(f"    {snippet}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("bench_args", nargs=-1, type=click.UNPROCESSED)
+def bench(bench_args):
+    """Measure everything (the same as `make bench`): every question set against the hybrid
+    system and the baselines; prints one table and writes eval/results/latest.json. Options are
+    those of `python -m eval.bench` (--only, --systems, --quick, --fresh, --limit, --out …)."""
+    from eval.bench import main as bench_main
+
+    raise SystemExit(bench_main(list(bench_args)))
 
 
 if __name__ == "__main__":

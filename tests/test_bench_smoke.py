@@ -117,3 +117,21 @@ def test_dense_baseline_on_tdkt_dev(shared_tdkt_index, tmp_path):
     dense = next(r for r in data["results"] if r["set"] == "tdkt-dev" and r["system"] == "dense")
     assert dense["scores"]["art_R@10"] > 0.5
     assert dense["latency"]["n"] > 0 and dense["latency"]["p50_ms"] > 0
+
+
+@needs_corpus
+def test_tdkt_bench_command(tmp_path):
+    """`tdkt bench` is the same command as `make bench`: its options reach eval.bench."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "latest.json"
+    tdkt = Path(sys.executable).parent / "tdkt"
+    proc = subprocess.run([str(tdkt), "bench", "--only", "tdkt-dev", "--systems", "bm25", "--limit", "5",
+                           "--bench-dir", str(tmp_path / "bench"), "--corpus", str(CORPUS), "--out", str(out),
+                           "--quiet"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "| tdkt-dev " in proc.stdout and "| bm25 " in proc.stdout
+    data = json.loads(out.read_text(encoding="utf-8"))
+    row = next(r for r in data["results"] if r["set"] == "tdkt-dev" and r["system"] == "bm25")
+    assert row["n_questions"] == 5 and row["scores"]["art_R@10"] > 0
