@@ -35,7 +35,9 @@ def build_tdkt_index(tmp_path_factory) -> tuple[Path, dict]:
     res = sync_index(root, chroma_url=None)
     info = {"ingest_s": round(t1 - t0, 1), "sync_s": round(time.perf_counter() - t1, 1), "sync": res,
             "provisions": report.provisions}
-    print(f"\n[index build] ingest {info['ingest_s']} s, sync {info['sync_s']} s", file=sys.stderr)
+    print(f"\n[index build] ingest {info['ingest_s']} s, sync {info['sync_s']} s "
+          f"(embedding {res.get('embed_seconds')} s for {res['embedded']} chunks), {res['chunks']} chunks, "
+          f"{res['units']} units", file=sys.stderr)
     marker.write_text(json.dumps(info))
     return root, info
 
