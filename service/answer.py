@@ -48,6 +48,8 @@ FOREIGN_MAX_COVERAGE = 0.7
 # Other hits join the lead provision when their score is at least this share of the best one.
 COMPANION_SCORE_SHARE = 0.75
 MAX_CITATIONS = 3
+# Among this many best hits, one whose title the question spells out is cited too (a fourth at most).
+TITLE_HITS = 5
 QUOTE_CHARS = 1200
 
 # Words that carry no subject: question words, connectives, and the legal vocabulary every
@@ -236,7 +238,7 @@ class Assistant:
                 "why": check["why"], "reason": check["reason"],
             }
 
-        chosen = self._choose(hits, provisions)
+        chosen = self._choose(hits, provisions, question)
         citations = []
         lines = []
         for n, p in enumerate(chosen, start=1):
@@ -503,7 +505,7 @@ class Assistant:
                 p = article
         return f"{p.heading}\n{p.index_text or p.text}"
 
-    def _choose(self, hits: list[dict], provisions: list[Provision]) -> list[Provision]:
+    def _choose(self, hits: list[dict], provisions: list[Provision], question: str = "") -> list[Provision]:
         """The lead provision, then the few others that complete it (other articles scoring close)."""
         by_id = {p.id: p for p in provisions}
         lead = by_id[hits[0]["id"]]
@@ -527,6 +529,21 @@ class Assistant:
             if any(p.id.startswith(c.id + ".") or c.id.startswith(p.id + ".") or p.id == c.id for c in chosen):
                 continue
             chosen.append(p)
+        # A plan section among the best hits whose title the question spells out ("Hình thức khen
+        # thưởng", "Thời gian thực hiện") answers it even when it scored a little lower. (Article
+        # titles name an award or a body, which any question about it repeats: not used.)
+        q = set(_question_tokens(question)[0]) if question else set()
+        accented = bool(question) and _question_tokens(question)[1]
+        for h in hits[:TITLE_HITS]:
+            p = by_id.get(h["id"])
+            if p is None or p.kind != "section" or any(p.id.startswith(c.id + ".") or c.id.startswith(p.id + ".") or p.id == c.id
+                                for c in chosen):
+                continue
+            title = [t if accented else fold(t) for t in tokens(p.heading.split(":", 1)[0])]
+            words = [t for t in title if not _is_asking(t, accented)]
+            if len(words) >= 2 and len(title) <= 8 and all(t in q for t in words):
+                chosen.append(p)
+                break
         return chosen
 
     def _title(self, doc: str) -> str:
