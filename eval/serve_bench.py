@@ -10,6 +10,9 @@ built, and measures:
 * ``ask_p50_ms`` / ``ask_p95_ms`` / ``ask_max_ms``  /ask latency, warm, at ``--clients`` concurrent
   clients (default 10) over ``--requests`` questions (default 200) of eval/questions/tdkt.jsonl,
   each question asked once and never the warm-up one (no query-vector cache flatters a figure);
+* ``server_cpu_ms_per_request`` the server's CPU time (user + system) per timed /ask: with
+  ``clients`` closed-loop clients on ``cpus`` cores, p95 cannot go below about
+  clients x that / cpus, however the requests are scheduled;
 * ``throughput_rps``, ``errors`` (non-200 answers), ``peak_rss_mb`` of the server (VmHWM), the
   load average before and after, and the CPU count: on a shared 2-core machine the figures move
   with the load, so read them with it.
@@ -66,6 +69,15 @@ def _peak_rss_mb(pid: int) -> float | None:
     except OSError:
         pass
     return None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _questions(n: int, path: Path = QUESTIONS) -> list[dict[str, Any]]:
@@ -164,10 +176,14 @@ def run(index_dir: str | Path, *, clients: int = 10, requests: int = 200, port: 
             abstained = resp.status_code == 200 and bool(resp.json().get("abstained"))
             return ms, resp.status_code, abstained
 
+        cpu0 = _cpu_seconds(proc.pid)
         t0 = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             got = list(pool.map(ask, rows))
         wall = time.perf_counter() - t0
+        cpu1 = _cpu_seconds(proc.pid)
+        if cpu0 is not None and cpu1 is not None:  # what a request costs, whatever the load
+            result["server_cpu_ms_per_request"] = round((cpu1 - cpu0) * 1000 / len(got), 1)
         for c in all_clients:
             c.close()
         lat = [ms for ms, code, _ in got if code == 200]
