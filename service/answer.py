@@ -463,7 +463,7 @@ class Assistant:
         for doc in self._named_places(question):
             topic_here = topic - set(tokens(doc[1] if accented else fold(doc[1])))
             for p in provisions_all:
-                if p.doc == doc[0] and topic_here <= {key(t) for t in tokens(fast_normalize(self._context_text(p)))}:
+                if p.doc == doc[0] and topic_here <= self._context_words(p, accented):
                     return None
         g = only[0]
         p, sentence = delegating[g]
@@ -480,12 +480,9 @@ class Assistant:
     def _foreign_words(self, toks: list[str], accented: bool, provisions: list[Provision]) -> list[str]:
         """Content words of the question that no retrieved provision (read in its article) contains
         and that the corpus never uses next to the word beside them in the question."""
-        from index.text import fast_normalize
-
-        key = (lambda t: t) if accented else fold
         seen = set()
         for p in provisions:
-            seen.update(key(t) for t in tokens(fast_normalize(self._context_text(p))))
+            seen |= self._context_words(p, accented)
         pairs = self._corpus_pairs[0 if accented else 1]
         out = []
         for i, w in enumerate(toks):
@@ -495,6 +492,23 @@ class Assistant:
             if around and not any(pair in pairs for pair in around):
                 out.append(w)
         return out
+
+    def _context_words(self, p: Provision, accented: bool) -> frozenset:
+        """Words of the provision read in its article (folded for questions typed without
+        diacritics), memoized per provision: normalizing whole articles on every question cost
+        ~50 ms of each /ask."""
+        cache = self.__dict__.setdefault("_context_words_cache", {})
+        key = (p.id, accented)
+        words = cache.get(key)
+        if words is None:
+            from index.text import fast_normalize
+
+            toks = tokens(fast_normalize(self._context_text(p)))
+            words = frozenset(toks if accented else (fold(t) for t in toks))
+            if len(cache) > 20000:
+                cache.clear()
+            cache[key] = words
+        return words
 
     def _context_text(self, p: Provision) -> str:
         """The provision in its article (a clause's words are read with its article's lead-in and
