@@ -26,6 +26,8 @@ bm25           :class:`eval.baselines.BM25Baseline` over whole articles of the s
 dense          :class:`eval.baselines.IndexDenseBaseline` (e5 alone) over the index's own vectors
 bm25-ref       ALQAC only: BM25 on the raw ``law.json`` (the published reference recipe)
 ask            TĐKT only: the service's ask function (citations, abstention), if importable
+serve          TĐKT only: ``tdkt serve`` started cold (first answer), /ask at 10 concurrent
+               clients (:mod:`eval.serve_bench`)
 =============  ==============================================================================
 
 A system that cannot be imported yet gets a "not available" row instead of failing the run.
@@ -35,7 +37,7 @@ and a separate one for ask, so no query-vector cache flatters a figure). One pla
 everything (incl. per-question ranks) to ``eval/results/latest.json``.
 
 Options: ``--only alqac,tdkt`` (sets: alqac, alqac-nd, tdkt, tdkt-test, tdkt-dev; ``ask`` to
-include answers), ``--systems hybrid,bm25,dense,bm25-ref,ask``, ``--quick`` (first 20
+include answers), ``--systems hybrid,bm25,dense,bm25-ref,ask,serve``, ``--quick`` (first 20
 questions of each set, no alqac-nd), ``--limit N``, ``--fresh`` (delete the bench folder first),
 ``--out FILE``, ``--bench-dir DIR``. Other code calls :func:`run_bench` with a list of such
 arguments, an ``argparse.Namespace`` or a dict.
@@ -64,8 +66,8 @@ QUESTIONS = REPO / "eval" / "questions" / "tdkt.jsonl"
 DEFAULT_OUT = REPO / "eval" / "results" / "latest.json"
 
 ALL_SETS = ("alqac", "alqac-nd", "tdkt-test", "tdkt-dev")
-ALL_SYSTEMS = ("hybrid", "bm25", "dense", "bm25-ref", "ask")
-SYSTEM_ORDER = ("hybrid", "bm25", "dense", "bm25-ref", "ask")
+ALL_SYSTEMS = ("hybrid", "bm25", "dense", "bm25-ref", "ask", "serve")
+SYSTEM_ORDER = ("hybrid", "bm25", "dense", "bm25-ref", "ask", "serve")
 VARIANTS = ("accented", "no_diacritics", "abbreviation")
 K = 10
 QUICK_LIMIT = 20
@@ -510,6 +512,20 @@ def ask_row(res: dict[str, Any]) -> list[str]:
             " · ".join(notes)]
 
 
+def serve_row(sb: dict[str, Any]) -> list[str]:
+    """`tdkt serve`: /ask latency at 10 concurrent clients; first answer after start in the notes."""
+    if sb.get("unavailable"):
+        return ["/ask (HTTP)", "serve", "–", *["–"] * 11, f"not available: {sb['unavailable']}"]
+    p50, p95 = sb.get("ask_p50_ms"), sb.get("ask_p95_ms")
+    n = sb.get("requests", "–")
+    bits = [f"first answer {sb['first_answer_s']:.1f} s after start" if sb.get("first_answer_s") is not None else "",
+            f"{sb.get('clients', 10)} concurrent clients",
+            f"server CPU {sb['server_cpu_ms_per_request']} ms/request" if sb.get("server_cpu_ms_per_request") else "",
+            f"peak RSS {sb['peak_rss_mb']:.0f} MB" if sb.get("peak_rss_mb") else "",
+            f"load {sb.get('load_before')} → {sb.get('load_after')}"]
+    return ["/ask (HTTP)", "serve", str(n), *["–"] * 9, _ms(p50), _ms(p95), " · ".join(b for b in bits if b)]
+
+
 def build_row(info: dict[str, Any]) -> list[str]:
     if info.get("unavailable"):
         return ["build", info["corpus"], "–", *["–"] * 11, f"not available: {info['unavailable']}"]
@@ -679,7 +695,7 @@ def run_bench(args: Any = None) -> dict[str, Any]:
         # Systems on this corpus.
         hybrid_hits: dict[str, dict[str, list[dict]]] = {}
         for system in systems:
-            if system == "ask" or (system == "bm25-ref" and corpus != "alqac"):
+            if system in ("ask", "serve") or (system == "bm25-ref" and corpus != "alqac"):
                 continue
             started = time.perf_counter()
             try:
@@ -773,6 +789,18 @@ def run_bench(args: Any = None) -> dict[str, Any]:
                     out["ask"].append(summary)
                     add(s, "ask", ask_row(summary))
 
+        # The HTTP service (TĐKT only): `tdkt serve` started cold, time to its first answer, then
+        # /ask at 10 concurrent clients (eval.serve_bench).
+        if corpus == "tdkt" and "serve" in systems:
+            try:
+                from eval import serve_bench
+
+                _log(f"{corpus}: serve: tdkt serve over {root}, 10 concurrent clients")
+                sb = serve_bench.run(root, quiet=_QUIET)
+            except Exception as exc:  # the retrieval figures stand without it
+                sb = {"unavailable": f"{exc.__class__.__name__}: {exc}"}
+            out["serve"] = sb
+            add("tdkt-test", "serve", serve_row(sb), 9)
         info["rss_mb_after_systems"] = peak_rss_mb()
         out["build"].append(info)
         build_rows.append(build_row(info))

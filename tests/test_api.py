@@ -449,6 +449,28 @@ def test_query_embedder_matches_the_reference_embedder():
         assert float(a @ b) > 0.99999 and float(np.abs(a - b).max()) < 1e-5, q
 
 
+def test_query_embedder_batches_concurrent_questions():
+    """Questions embedded by concurrent requests are packed into shared passes: each gets its own
+    vector, equal to embedding it alone (the long one is truncated at 512 tokens in both)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from service.api import load_query_embedder
+
+    qe = load_query_embedder()
+    questions = [QUESTION, "tieu chuan chien si thi dua co so", "Hồ sơ đề nghị xét tặng danh hiệu Lao động tiên tiến?",
+                 "Quỹ thi đua, khen thưởng được trích lập thế nào?", "khen thưởng " * 400] * 4
+    alone = {q: qe._embed_many([q])[0] for q in set(questions)}
+    with ThreadPoolExecutor(10) as pool:
+        got = list(pool.map(qe.embed_query, questions))
+    for q, v in zip(questions, got):
+        assert v.shape == (384,) and float(np.abs(v - alone[q]).max()) < 1e-5, q
+    assert float(got[0] @ got[1]) < 0.99  # different questions, different vectors
+    batch = qe.embed_queries(questions[:5])
+    assert batch.shape == (5, 384) and float(np.abs(batch[1] - alone[questions[1]]).max()) < 1e-5
+
+
 def test_documents_ingested_while_serving_appear(tmp_path):
     """`tdkt ingest` into the folder a server reads: the server sees the new document at once."""
     index = tmp_path / "index"
