@@ -123,7 +123,10 @@ def test_long_provisions_are_split_below_the_token_budget():
     assert _split_to_budget("a b c", lambda s: True) == ["a b c"]
 
 
-def test_clauses_are_one_capped_chunk_and_parent_sections_are_synthetic():
+def test_clauses_are_capped_chunks_and_parents_are_synthetic():
+    """A long clause is cut into pieces under the clause budget with every word kept; an article
+    with clauses embeds only its opening words and gets the mean of those and its clauses; a plan
+    section with sub-sections gets the mean of its sub-sections (nothing embedded twice)."""
     from index.units import synthesize
 
     long_clause = "1. " + " ".join(["khen thưởng đột xuất"] * 200)
@@ -139,17 +142,23 @@ def test_clauses_are_one_capped_chunk_and_parent_sections_are_synthetic():
     chunks = build_chunks(units, {p.id: p for p in d.provisions}, "Nghị định 1/2024/NĐ-CP: thử (Bắc Ninh)", count,
                           short_context="Nghị định 1/2024/NĐ-CP", clause_tokens=100)
     clause = [c for c in chunks if c.unit == "D#d2.k1"]
-    assert len(clause) == 1 and clause[0].tokens <= 100
-    assert clause[0].text.startswith("Nghị định 1/2024/NĐ-CP\nĐiều 2. Khen thưởng")
-    assert len([c for c in chunks if c.unit == "D#d2"]) > 1  # the article keeps all its words
+    assert len(clause) > 1 and all(c.tokens <= 100 for c in clause)
+    assert all(c.text.startswith("Nghị định 1/2024/NĐ-CP\nĐiều 2. Khen thưởng") for c in clause)
+    body_words = sum(c.text.split("\n", 2)[2].count("đột xuất") for c in clause)
+    assert body_words == 200  # no word of the clause is lost
+    article = [c for c in chunks if c.unit == "D#d2"]
+    assert [c.piece for c in article] == [0, -1]  # its opening words, then the synthetic mean
+    assert "đột xuất" not in article[0].text and article[0].text.endswith("Điều 2. Khen thưởng")
+    assert article[1].children == ["D#d2::0", "D#d2.k1"]
     syn = [c for c in chunks if c.synthetic]
-    assert [c.unit for c in syn] == ["K#s:II"] and syn[0].children == ["K#s:II.1", "K#s:II.2"]
+    assert [c.unit for c in syn] == ["D#d2", "K#s:II"] and syn[1].children == ["K#s:II.1", "K#s:II.2"]
     vecs = {c.id: np.eye(4, dtype=np.float32)[i % 4] for i, c in enumerate(chunks) if not c.synthetic}
     out = synthesize(chunks, vecs)
-    v = out[syn[0].id]
-    assert abs(float(np.linalg.norm(v)) - 1) < 1e-5
-    kids = [vecs[c.id] for c in chunks if c.unit in ("K#s:II.1", "K#s:II.2")]
-    assert all(float(v @ k) > 0 for k in kids)
+    for sc, kids in ((syn[0], [c for c in chunks if c.unit == "D#d2.k1" or c.id == "D#d2::0"]),
+                     (syn[1], [c for c in chunks if c.unit in ("K#s:II.1", "K#s:II.2")])):
+        v = out[sc.id]
+        assert abs(float(np.linalg.norm(v)) - 1) < 1e-5
+        assert all(float(v @ vecs[k.id]) > 0 for k in kids)
 
 
 def test_fusion_ranks_articles_and_picks_the_matching_clause():
