@@ -9,13 +9,9 @@ kind, id, label, score`` (``clause``/``point`` always None: these systems return
   lower-cased syllables (:func:`ingest.vietnamese.tokens`: runs of letters/digits, diacritics
   kept), the law's name prepended to each article; no stop words, no stemming, no tuning.
   On ALQAC 2022 the reference for this recipe is R@1 0.831, R@5 0.938, R@10 0.960, MRR 0.880.
-- :class:`IndexDenseBaseline` — e5 alone over the vectors the hybrid index already holds (what
-  the bench runs: no second embedding pass over the corpus).
-- :class:`DenseBaseline` — multilingual-e5-small (``index.embed.get_embedder``) alone: each
-  article (law name prepended) is split into chunks below 512 tokens at line breaks (a line
-  too long on its own is split at spaces), every chunk after the first repeats the law name and
-  the article's heading line; an article's score is the max over its chunks' cosine similarity.
-  Vectors are cached per chunk text under ``cache_dir``.
+- :class:`IndexDenseBaseline` — multilingual-e5-small alone over the vectors the hybrid index
+  already holds (no second embedding pass over the corpus): an article scores the max cosine of
+  its chunks and its clauses' chunks.
 
 Units come from an ingested :class:`ingest.store.DocumentStore` (:func:`store_units`, what the
 bench uses, so every system sees the same ingested text) or straight from an ALQAC ``law.json``
@@ -23,7 +19,6 @@ bench uses, so every system sees the same ingested text) or straight from an ALQ
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Iterable, Sequence
@@ -188,123 +183,3 @@ class IndexDenseBaseline:
         return _top(self.scores(question, as_of, docs), self.units, k, docs)
 
 
-def split_for_embedding(text: str, count: Any, max_tokens: int = 500, header: str = "") -> list[str]:
-    """Split ``text`` into chunks whose token count (``count(str) -> int``, prefix and specials
-    included) stays at most ``max_tokens``: lines are packed greedily; a line too long on its own
-    is cut at spaces. Every chunk after the first starts with ``header`` (the first chunk starts
-    with the text itself, whose first lines are the header)."""
-    if count(text) <= max_tokens:
-        return [text]
-    lead = f"{header}\n" if header else ""
-
-    def fits(piece: str) -> bool:
-        return count(lead + piece) <= max_tokens
-
-    pieces: list[str] = []
-    for line in (x for x in text.split("\n") if x.strip()):
-        if fits(line):
-            pieces.append(line)
-            continue
-        cur: list[str] = []
-        for w in line.split(" "):
-            if cur and not fits(" ".join(cur + [w])):
-                pieces.append(" ".join(cur))
-                cur = [w]
-            else:
-                cur.append(w)
-        if cur:
-            pieces.append(" ".join(cur))
-    chunks: list[str] = []
-    cur_text: str | None = None
-    for piece in pieces:
-        if cur_text is None:
-            cur_text = piece if not chunks else lead + piece
-            continue
-        trial = f"{cur_text}\n{piece}"
-        if count(trial) <= max_tokens:
-            cur_text = trial
-        else:
-            chunks.append(cur_text)
-            cur_text = lead + piece
-    if cur_text is not None:
-        chunks.append(cur_text)
-    return chunks
-
-
-class DenseBaseline:
-    """e5 alone over whole articles, chunked below 512 tokens, max-pooled per article."""
-
-    name = "dense"
-    granularity = "article"
-
-    def __init__(self, units: Sequence[ArticleUnit], embedder: Any = None, cache_dir: str | Path | None = None,
-                 max_tokens: int = 500, batch_size: int = 16):
-        import numpy as np
-
-        if embedder is None:
-            from index.embed import get_embedder
-
-            embedder = get_embedder()
-        started = time.perf_counter()
-        self.embedder = embedder
-        self.units = list(units)
-        self._qcache: dict[str, Any] = {}
-        chunk_texts: list[str] = []
-        owner: list[int] = []
-        for i, u in enumerate(self.units):
-            first = u.text.split("\n", 2)
-            header = "\n".join(first[:2]) if len(first) > 1 else first[0]
-            for c in split_for_embedding(u.text, lambda s: embedder.count_tokens(s, "passage"),
-                                         max_tokens=max_tokens, header=header):
-                chunk_texts.append(c)
-                owner.append(i)
-        self.chunks = chunk_texts
-        self.owner = np.asarray(owner, dtype=np.int64)
-        # Chunks come in unit order, so each unit's chunks are one contiguous run.
-        self._starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]]) if owner else self.owner
-        self._owners = self.owner[self._starts] if owner else self.owner
-        self.vectors = self._embed_cached(chunk_texts, cache_dir, batch_size)
-        self.build_seconds = time.perf_counter() - started
-        self.cached = getattr(self, "_cache_hit", False)
-
-    def _embed_cached(self, texts: list[str], cache_dir: str | Path | None, batch_size: int):
-        import numpy as np
-
-        model_id = str(getattr(self.embedder, "model_dir", "e5"))
-        digest = hashlib.sha1(("\x00".join([model_id, *texts])).encode("utf-8")).hexdigest()[:16]
-        path = Path(cache_dir) / f"dense-{digest}.npy" if cache_dir else None
-        if path is not None and path.exists():
-            vecs = np.load(path)
-            if vecs.shape[0] == len(texts):
-                self._cache_hit = True
-                return vecs
-        vecs = self.embedder.embed_passages(texts, batch_size=batch_size)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, vecs)
-            tmp.replace(path)
-        return vecs
-
-    def prepare_queries(self, questions: Sequence[str], batch_size: int = 32) -> None:
-        """Embed many questions in batches (far cheaper than one by one); :meth:`search` then uses
-        these vectors unless told ``cached=False``."""
-        todo = [q for q in dict.fromkeys(questions) if q not in self._qcache]
-        if todo:
-            vecs = self.embedder.embed_queries(todo, batch_size=batch_size)
-            self._qcache.update(zip(todo, vecs))
-
-    def scores(self, question: str, cached: bool = True):
-        import numpy as np
-
-        out = np.full(len(self.units), -1.0, dtype=np.float64)
-        if not len(self.chunks):
-            return out
-        q = self._qcache.get(question) if cached else None
-        sims = self.vectors @ (q if q is not None else self.embedder.embed_query(question))
-        out[self._owners] = np.maximum.reduceat(sims, self._starts)
-        return out
-
-    def search(self, question: str, k: int = 10, as_of: Any = None, docs: Iterable[str] | None = None,
-               cached: bool = True) -> list[dict]:
-        return _top(self.scores(question, cached), self.units, k, docs)

@@ -289,17 +289,13 @@ def make_system(system: str, corpus: str, root: Path, bench_dir: Path, alqac_dir
     raise ValueError(system)
 
 
-LATENCY_SAMPLE = 20
 WARMUP_QUESTION = "Thủ tục này do cơ quan nào thực hiện?"
 BENCH_ENTRIES = {"alqac", "tdkt", "cache"}
 
 
 def run_search(system_obj: Any, records: list[dict[str, Any]], k: int = K,
                use_as_of: bool = True) -> tuple[dict[str, list[dict]], list[float], dict[str, str]]:
-    """Hits (canonical dicts) and seconds per question; errors by question id.
-
-    A system with ``prepare_queries`` (the dense baseline) embeds all questions in batches first;
-    its latency is then timed on :data:`LATENCY_SAMPLE` separate single, uncached queries."""
+    """Hits (canonical dicts) and seconds per question; errors by question id."""
     hits: dict[str, list[dict]] = {}
     secs: list[float] = []
     errors: dict[str, str] = {}
@@ -308,13 +304,6 @@ def run_search(system_obj: Any, records: list[dict[str, Any]], k: int = K,
             system_obj.search(WARMUP_QUESTION, k=k)
         except Exception:
             pass
-    batched = hasattr(system_obj, "prepare_queries")
-    if batched and records:
-        system_obj.prepare_queries([r["question"] for r in records])
-        for r in records[:LATENCY_SAMPLE]:
-            started = time.perf_counter()
-            system_obj.search(r["question"], k=k, cached=False)
-            secs.append(time.perf_counter() - started)
     for r in records:
         as_of = _parse_date(r.get("as_of")) if use_as_of else None
         started = time.perf_counter()
@@ -323,8 +312,7 @@ def run_search(system_obj: Any, records: list[dict[str, Any]], k: int = K,
         except Exception as exc:
             errors[r["id"]] = f"{exc.__class__.__name__}: {exc}"
             res = []
-        if not batched:
-            secs.append(time.perf_counter() - started)
+        secs.append(time.perf_counter() - started)
         hits[r["id"]] = [canonical(h) for h in list(res or [])[:k]]
     return hits, secs, errors
 
@@ -632,7 +620,7 @@ def run_bench(args: Any = None) -> dict[str, Any]:
     bench_dir = Path(a.bench_dir)
     alqac_dir = Path(a.alqac)
     if a.fresh and bench_dir.exists():
-        # Everything, the dense cache included (a fresh clone's cost), but only a bench folder.
+        # Everything (a fresh clone's cost), but only a bench folder.
         foreign = sorted(p.name for p in bench_dir.iterdir() if p.name not in BENCH_ENTRIES)
         if foreign:
             raise SystemExit(f"--fresh: {bench_dir} holds {', '.join(foreign[:5])}: not a bench folder, not deleting")
@@ -730,8 +718,6 @@ def run_bench(args: Any = None) -> dict[str, Any]:
                 scores, per_q = score_run(recs, hits)
                 lat = M.latency_summary(secs)
                 notes = []
-                if hasattr(obj, "prepare_queries"):
-                    notes.append(f"queries embedded in batches; latency on {lat['n']} single queries")
                 if errors:
                     notes.append(f"errors {len(errors)}")
                 res = {"set": s, "system": system, "granularity": granularity, "scores": scores, "latency": lat,
@@ -762,8 +748,6 @@ def run_bench(args: Any = None) -> dict[str, Any]:
                                                    "notes": vnote}), sub)
                 _log(f"{corpus}: {system}: {s}: art R@1 {_f(scores.get('art_R@1'))} R@5 {_f(scores.get('art_R@5'))} "
                      f"MRR {_f(scores.get('art_MRR'))} p50 {_ms(lat['p50_ms'])} ms")
-            if system == "dense":
-                info["dense_cached"] = bool(getattr(obj, "cached", False))
 
         # Cited answers (TĐKT only).
         if corpus == "tdkt" and ("ask" in systems or want_ask_set):
