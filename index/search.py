@@ -49,7 +49,7 @@ import numpy as np
 
 from index.fusion import FusionParams, Structure, pick_units, rank_groups
 from index.lexical import LexicalIndex, VietBM25Retriever, unit_node
-from index.text import expand_abbreviations, has_diacritics
+from index.text import ABBREVIATION_PAIRS, ABBREVIATIONS, expand_abbreviations, has_diacritics
 from index.units import (UNITS_VERSION, Unit, build_chunks, build_units, doc_context, doc_lex_text, doc_meta,
                          synthesize)
 from ingest.vietnamese import fold
@@ -75,6 +75,21 @@ _UNSET: Any = object()
 # Tuned on the dev split of eval/questions/tdkt.jsonl (see index/quickcheck.py).
 DEFAULT_PARAMS = FusionParams()
 DENSE_TOP = 120  # chunks asked of chroma per question
+
+
+def place_codes(place: str, issuer: str = "") -> list[str]:
+    """The initials officers type for a province or a ministry: "Quảng Nam" → QN, "Đắk Lắk" → DL
+    (folded), "Ngoại giao" of "Bộ Ngoại giao" → BNG. Codes that are also abbreviations of the
+    domain ("CT" = chủ tịch, not Cần Thơ; "TT", "KH", …) are left out: they would misfire."""
+    words = [w for w in fold(place).split() if w]
+    if len(words) < 2:
+        return []
+    code = "".join(w[0] for w in words).upper()
+    codes = [code]
+    if fold(issuer).lower().startswith("bo ") and fold(place).lower() in fold(issuer).lower():
+        codes = ["B" + code]  # a ministry goes by "BNG", never by "NG"
+    taken = set(ABBREVIATIONS) | {a for a, _ in ABBREVIATION_PAIRS}  # not SHORTHAND: codes are upper case
+    return [c for c in codes if c.lower() not in taken]
 
 
 def _settings_get(name: str) -> str | None:
@@ -280,9 +295,12 @@ class Searcher:
         for d in self.held:
             self._doc_units[d] = docs_arr == d
         self._places: list[tuple[re.Pattern, str]] = []
+        self._place_codes: dict[str, set[str]] = {}  # "QN" → {11/2021/QĐ-UBND}, "BNG" → {03/2018/TT-BNG}
         for d, meta in self.lexical.doc_meta.items():
             for place in meta.get("places", []):
                 self._places.append((re.compile(rf"(?<![a-z0-9]){re.escape(fold(place))}(?![a-z0-9])"), d))
+                for code in place_codes(place, meta.get("issuer", "")):
+                    self._place_codes.setdefault(code, set()).add(d)
         st = self.struct
         if st is not None:
             self._preamble_groups = np.array([self.units[i].kind == "preamble" for i in st.group_unit])
@@ -390,7 +408,9 @@ class Searcher:
                 seen.append(h)
         p.mentions = seen
         f = fold(text)
-        p.places = sorted({d for rx, d in self._places if rx.search(f)})
+        p.places = sorted({d for rx, d in self._places if rx.search(f)}
+                          | {d for tok in re.findall(r"[^\W\d_]+", text) for d in self._place_codes.get(fold(tok).upper(), ())
+                             if tok.isupper()})
         olds = tuple(t for m in _OLD.finditer(f) for t in _OLD_TYPES[m.group(1)])
         news = tuple(t for m in _NEW.finditer(f) for t in _OLD_TYPES[m.group(1)])
         p.old_types, p.new_types = olds, news

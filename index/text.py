@@ -65,6 +65,22 @@ ABBREVIATIONS: dict[str, str] = {
     "dvsn": "đơn vị sự nghiệp",
     "dvsncl": "đơn vị sự nghiệp công lập",
     "vbhn": "văn bản hợp nhất",
+    # Administrative shorthand of officers' notes (general usage, not from any question set).
+    "cbcc": "cán bộ, công chức",
+    "cbcnv": "cán bộ, công nhân viên",
+    "nn": "Nhà nước",
+    "tp": "thành phố",
+    "vphc": "vi phạm hành chính",
+    "vdv": "vận động viên",
+    "hcv": "huy chương vàng",
+    "hcb": "huy chương bạc",
+    "ahld": "anh hùng lao động",
+    "ahllvtnd": "anh hùng lực lượng vũ trang nhân dân",
+    "bmvnah": "bà mẹ Việt Nam anh hùng",
+    "nsnd": "nghệ sĩ nhân dân",
+    "nsut": "nghệ sĩ ưu tú",
+    "ngnd": "nhà giáo nhân dân",
+    "ngut": "nhà giáo ưu tú",
     "hđ": "hội đồng",  # typed with đ; "HD" is hướng dẫn
 }
 # Two-word abbreviations ("CT UBND" = Chủ tịch Ủy ban nhân dân; alone "CT" is ambiguous).
@@ -75,7 +91,9 @@ ABBREVIATION_PAIRS: dict[tuple[str, str], str] = {
     ("ct", "nuoc"): "chủ tịch nước",
 }
 # Chat shorthand seen in fast typing.
-SHORTHAND: dict[str, str] = {"ko": "không", "k": "không", "j": "gì", "dc": "được", "đc": "được", "vs": "với"}
+SHORTHAND: dict[str, str] = {"ko": "không", "k": "không", "j": "gì", "dc": "được", "đc": "được", "vs": "với",
+                             "bn": "bao nhiêu", "bnh": "bao nhiêu", "dk": "điều kiện", "đk": "điều kiện",
+                             "dv": "đơn vị", "đv": "đơn vị", "ng": "người"}
 
 _TOKEN = re.compile(r"[^\W_]+")
 _MARKED = re.compile(r"[^\x00-\x7f]")
@@ -96,7 +114,20 @@ def _fold_word(word: str) -> str:
 
 def fast_normalize(text: str) -> str:
     """Same result as :func:`ingest.vietnamese.normalize`, with a per-word cache (the index
-    normalizes every provision and every question)."""
+    normalizes every provision and every question). Texts up to 10,000 characters are also
+    memoized whole: answering a question normalizes ~20 retrieved provisions, the same ones
+    question after question."""
+    if len(text) <= 10_000:
+        return _normalize_cached(text)
+    return _normalize(text)
+
+
+@lru_cache(maxsize=4096)
+def _normalize_cached(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     text = nfc(text).translate(_ZERO_WIDTH)
     text = _ODD_SPACES.sub(" ", text)
     return _LETTERS.sub(lambda m: _retone(m.group(0)), text)

@@ -9,6 +9,7 @@ model, which the offline machine cannot do).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -43,13 +44,26 @@ def open_client(index_dir: Path, url: str | None = None):
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
+# HNSW breadth of a query. Chroma's default (100) equals the ~100 chunks the search asks for,
+# so its approximate answer drops some of them and varies between builds and even between
+# processes over the same files (a gold clause at dense rank ~80 came and went). 400 makes the
+# list practically exact at a cost of ~1 ms on 28k chunks.
+EF_SEARCH = 400
+
+
 def open_collection(client, name: str):
-    return client.get_or_create_collection(
+    col = client.get_or_create_collection(
         name=name,
         embedding_function=None,
-        configuration={"hnsw": {"space": "cosine"}},
+        configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
         metadata={"tdkt": "provision chunks, multilingual-e5-small, passage: prefix"},
     )
+    try:  # collections made before EF_SEARCH existed keep chroma's default until told
+        if (col.configuration.get("hnsw") or {}).get("ef_search", EF_SEARCH) < EF_SEARCH:
+            col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+    except Exception as exc:  # pragma: no cover - an older server without configuration support
+        logging.getLogger(__name__).warning("could not raise chroma's ef_search on %s: %s", name, exc)
+    return col
 
 
 class VectorStore:
@@ -183,9 +197,16 @@ class DenseRetriever(BaseRetriever):  # type: ignore[misc]
         self.embed_query = embed_query
         self.top_k = top_k
         self.docs = docs
+        self._count = 0  # chunks the collection held when last counted
 
     def search(self, qvec: np.ndarray, top_k: int | None = None, docs=None) -> tuple[list[str], np.ndarray]:
-        n = min(top_k or self.top_k, max(1, self.vector.count()))
+        n = top_k or self.top_k
+        # chroma wants n_results <= the collection's size. Counting costs ~2 ms a query, so count
+        # only while the last count was below n: a collection that has since shrunk under n just
+        # returns what it holds.
+        if self._count < n:
+            self._count = self.vector.count()
+            n = min(n, max(1, self._count))
         where = {"doc": {"$in": sorted(docs)}} if docs else None
         kw = {"where": where} if where else {}
         res = self.vector.collection.query(query_embeddings=[np.asarray(qvec, dtype=np.float32).tolist()],

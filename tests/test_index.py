@@ -24,6 +24,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
 from index.fusion import FusionParams, Structure, pick_units, rank_groups
+from index.search import place_codes
 from index.text import Restorer, expand_abbreviations, fold_tokens, has_diacritics, lex_tokens
 from index.units import Unit, _split_to_budget, build_chunks, build_units
 from ingest.model import DocumentInfo, ParsedDocument, Provision
@@ -64,6 +65,18 @@ def test_abbreviations_expand_accented_and_unaccented():
     # a số hiệu keeps its code; real words are never touched
     assert "03/2018/TT-BNG" in expand_abbreviations("Thông tư 03/2018/TT-BNG")[0]
     assert expand_abbreviations("khen thưởng đột xuất")[0] == "khen thưởng đột xuất"
+    # officers' shorthand: lower-case chat forms only ("BN" is a province code, "bn" is bao nhiêu)
+    assert expand_abbreviations("quỹ tối đa bn % ko")[0] == "quỹ tối đa bao nhiêu % không"
+    assert expand_abbreviations("BN: quỹ")[0] == "BN: quỹ"
+    assert expand_abbreviations("VĐV đạt HCV, CBCC bị xử phạt VPHC")[0] == \
+        "vận động viên đạt huy chương vàng, cán bộ, công chức bị xử phạt vi phạm hành chính"
+
+
+def test_place_codes_are_the_initials_officers_type():
+    assert place_codes("Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam") == ["QN"]
+    assert place_codes("Đắk Lắk") == ["DL"]
+    assert place_codes("Ngoại giao", "Bộ Ngoại giao") == ["BNG"]
+    assert place_codes("Cần Thơ") == []  # "CT" is chủ tịch ("BK CT UBND")
 
 
 def test_restorer_puts_tone_marks_back():
@@ -324,6 +337,11 @@ def test_doc_filter_and_document_mentions(searcher):
     assert hits[0].doc == "152/2025/NĐ-CP"
     hits = searcher.search("Ở Bắc Ninh, tiêu chuẩn danh hiệu Cờ thi đua của UBND tỉnh là gì?", k=3)
     assert hits[0].doc == "86/2025/QĐ-UBND", _top_articles(hits)
+    # a province typed as its initials is the same mention ("QN:" = Quảng Nam, "BNG" = Bộ Ngoại giao)
+    hits = searcher.search("QN: quỹ TĐKT tỉnh tối đa bn % chi thường xuyên?", k=3)
+    assert hits[0].doc == "11/2021/QĐ-UBND", _top_articles(hits)
+    hits = searcher.search("BNG: đv ko đạt TTLĐXS thì thủ trưởng có đc CSTĐCS ko?", k=3)
+    assert hits[0].doc == "03/2018/TT-BNG", _top_articles(hits)
 
 
 @pytest.mark.slow
