@@ -34,11 +34,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index.model_build import MAX_SEQ_LENGTH, PROMPTS, build_model, default_model_dir, is_built
+from index.model_build import MAX_SEQ_LENGTH, PROMPTS, QUERY_ONNX, build_model, default_model_dir, is_built
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Embedder", "E5Embedding", "get_embedder"]
+__all__ = ["Embedder", "OnnxQueryEmbedder", "E5Embedding", "get_embedder"]
 
 Kind = Literal["passage", "query"]
 
@@ -204,6 +204,97 @@ class Embedder:
 
     def __repr__(self) -> str:
         return f"Embedder({str(self.model_dir)!r}, dim={self._dim}, threads={self.num_threads})"
+
+
+class OnnxQueryEmbedder:
+    """Questions only, through the int8 ONNX encoder of the model folder (``query_int8.onnx``,
+    see :func:`index.model_build.write_query_onnx`): what ``tdkt serve`` embeds questions with.
+
+    Vectors are close to :meth:`Embedder.embed_query`'s, not equal (cosine >= 0.99: int8
+    weights), at ~7 ms of one core per question instead of 15-30 ms, and onnxruntime releases the
+    GIL while it runs, so concurrent requests embed on both cores. No torch import (~10 s of a
+    server's start on this 2-core machine). One ``InferenceSession``, shared by all threads
+    (``run`` is thread-safe), one intra-op thread per run: a question is too small to split, and
+    spreading it over a busy machine's cores only adds waiting.
+
+    Tokenizer: the folder's ``tokenizer.json``, truncated at 512 tokens like the Embedder's. The
+    embedding lookup (word + position 0..T-1 + token type 0) is done here from the memory-mapped
+    ``model.safetensors``: only the rows a question uses are read.
+    """
+
+    PREFIX = PROMPTS["query"]
+
+    def __init__(self, model_dir: Path | str | None = None):
+        import json
+
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.model_dir = Path(model_dir) if model_dir else default_model_dir()
+        onnx_path = self.model_dir / QUERY_ONNX
+        if not is_built(self.model_dir) or not onnx_path.is_file():
+            raise FileNotFoundError(f"no complete model build with {QUERY_ONNX} in {self.model_dir} "
+                                    "(run: python -m index.model_build)")
+        self.tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        self.tok.no_padding()
+        self.tok.enable_truncation(max_length=MAX_SEQ_LENGTH)
+        path = self.model_dir / "model.safetensors"
+        with open(path, "rb") as fh:
+            n = int.from_bytes(fh.read(8), "little")
+            header = json.loads(fh.read(n))
+        raw = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
+
+        def tensor(name: str) -> np.ndarray:
+            t = header[name]
+            a, b = t["data_offsets"]
+            return raw[a:b].view(np.float32).reshape(t["shape"])
+
+        self._word = tensor("embeddings.word_embeddings.weight")  # stays mapped, not copied
+        self._pos_type = np.array(tensor("embeddings.position_embeddings.weight")
+                                  + tensor("embeddings.token_type_embeddings.weight")[0], dtype=np.float32)
+        self.dim = int(self._word.shape[1])
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3
+        self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        self._ahead: dict[str, np.ndarray] = {}  # text -> vector computed by embed_ahead, taken once
+        self._ahead_lock = threading.Lock()
+
+    def _run(self, text: str) -> np.ndarray:
+        """One question, alone: int8 activations are quantized with the range of the whole input,
+        so in a padded batch a vector would depend on its neighbours (and batching saves nothing
+        here: ~7 ms per question either way)."""
+        ids = self.tok.encode(self.PREFIX + text).ids
+        x = (self._word[ids] + self._pos_type[:len(ids)])[None]
+        mask = np.ones((1, len(ids)), dtype=np.float32)
+        return self.session.run(["embedding"], {"embeddings": x, "attention_mask": mask})[0][0]
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One question with the ``query: `` prefix -> float32 (dim,), unit norm."""
+        with self._ahead_lock:
+            v = self._ahead.pop(text, None)
+        return v if v is not None else self._run(text)
+
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
+        """Questions -> float32 (n, dim), unit rows; each embedded alone (see ``_run``)."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._run(t) for t in texts])
+
+    def embed_ahead(self, text: str) -> None:
+        """Embed a question before the search that needs it, in the caller's thread: the Searcher
+        embeds under its lock, one request at a time; this runs outside it (onnxruntime releases
+        the GIL), and ``embed_query`` then takes the vector."""
+        v = self._run(text)
+        with self._ahead_lock:
+            self._ahead[text] = v
+            while len(self._ahead) > 64:  # never taken (the Searcher had it cached): drop the oldest
+                self._ahead.pop(next(iter(self._ahead)))
+
+    def __repr__(self) -> str:
+        return f"OnnxQueryEmbedder({str(self.model_dir)!r}, dim={self.dim})"
 
 
 _EMBEDDER: Embedder | None = None

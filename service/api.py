@@ -14,22 +14,20 @@ Every endpoint is a plain ``def``: FastAPI runs it in its thread pool, so slow, 
 never block the event loop. The ``Library`` is loaded before the first request and only read
 afterwards (a new one replaces it when the stored documents change). The ``Assistant`` is created
 once, under a lock, and replaced when `tdkt ingest` rewrote the search index; its ``Searcher``
-serialises the searches. Questions are embedded by :class:`QueryEmbedder` (numpy, no torch), so
-`tdkt serve` answers a few seconds after it starts.
+serialises the searches. Questions are embedded by index.embed.OnnxQueryEmbedder (int8
+onnxruntime, no torch), so `tdkt serve` answers a few seconds after it starts.
 """
 from __future__ import annotations
 
 import os
 
-# One BLAS thread per request: the query embedding is a few small matrix products, and OpenBLAS
+# One BLAS thread per request: the numpy work of a request is small matrix products, and OpenBLAS
 # spreading each over both cores of a busy machine made them 10-25x slower (spin-waiting), not
 # faster. Set before numpy is imported; an explicit setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import contextlib
-import json
 import logging
-import math
 import re
 import threading
 import time
@@ -162,186 +160,21 @@ class Health(BaseModel):
 
 # ──────────────────────────────────────── the query embedder ───────────────────────────────────────
 
-class QueryEmbedder:
-    """multilingual-e5-small for questions, in numpy: the vectors of ``index.embed.Embedder.embed_query``
-    (BertModel, mean pooling, L2 norm; cosine >= 0.9999998 on 60 TĐKT questions) without importing
-    torch, transformers and sentence-transformers, which cost ~10 s of the server's start on this
-    2-core machine while a question is 12 small layers over ~30 tokens (~15 ms at one BLAS thread).
-
-    Weights are mapped from ``model.safetensors`` (not copied: the 250k-row vocabulary stays on
-    disk but for the rows a question uses); the tokenizer is the model's own ``tokenizer.json``
-    with truncation at 512 tokens, as the Embedder's. Questions only: passages are embedded by
-    ``tdkt ingest`` with the reference Embedder. ``TDKT_QUERY_EMBEDDER=torch`` uses that one here too.
-    """
-
-    PREFIX = "query: "
-
-    def __init__(self, model_dir: Path | str, max_len: int = 512):
-        import numpy as np
-        from tokenizers import Tokenizer
-
-        self._np = np
-        model_dir = Path(model_dir)
-        self.model_dir = model_dir
-        cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        if cfg.get("model_type") != "bert" or cfg.get("hidden_act") != "gelu" or \
-                cfg.get("position_embedding_type", "absolute") != "absolute":
-            raise ValueError(f"{model_dir}: not a BERT model with gelu and absolute positions")
-        self.heads = int(cfg["num_attention_heads"])
-        self.layers = int(cfg["num_hidden_layers"])
-        self.eps = np.float32(cfg["layer_norm_eps"])
-        self.max_len = min(max_len, int(cfg["max_position_embeddings"]))
-        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-        if not pooling.get("pooling_mode_mean_tokens") or not (model_dir / "2_Normalize").is_dir():
-            raise ValueError(f"{model_dir}: not mean pooling + normalisation")
-        self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tok.no_padding()
-        self.tok.enable_truncation(max_length=self.max_len)
-        path = model_dir / "model.safetensors"
-        with open(path, "rb") as fh:
-            n = int.from_bytes(fh.read(8), "little")
-            header = json.loads(fh.read(n))
-        raw = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + n)
-        self.w: dict[str, Any] = {}
-        for name, t in header.items():
-            if name == "__metadata__":
-                continue
-            if t["dtype"] != "F32":
-                raise ValueError(f"{path}: {name} is {t['dtype']}, only F32 is supported")
-            a, b = t["data_offsets"]
-            self.w[name] = raw[a:b].view(np.float32).reshape(t["shape"])
-        self.dim = int(self.w["embeddings.word_embeddings.weight"].shape[1])
-        self._ahead: dict[str, Any] = {}  # text → vector computed by embed_ahead, taken once
-        self._ahead_lock = threading.Lock()
-        self._queue: list[dict[str, Any]] = []  # questions waiting to be embedded (see _embed)
-        self._queue_lock = threading.Lock()
-        self._batch_lock = threading.Lock()
-        self._lin_w = {k[:-len(".weight")]: v.T for k, v in self.w.items()
-                       if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2}
-
-    def _ln(self, x, p: str):
-        np = self._np
-        mu = x.mean(-1, keepdims=True)
-        d = x - mu
-        var = (d * d).mean(-1, keepdims=True)
-        return d / np.sqrt(var + self.eps) * self.w[p + ".weight"] + self.w[p + ".bias"]
-
-    def _lin(self, x, p: str):
-        return x @ self._lin_w[p] + self.w[p + ".bias"]
-
-    def _gelu(self, x):
-        """x·Φ(x) with erf (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7: float32 precision)."""
-        np = self._np
-        z = np.abs(x) * np.float32(1 / math.sqrt(2))
-        t = np.float32(1) / (np.float32(1) + np.float32(0.3275911) * z)
-        poly = ((((np.float32(1.061405429) * t - np.float32(1.453152027)) * t + np.float32(1.421413741)) * t
-                 - np.float32(0.284496736)) * t + np.float32(0.254829592)) * t
-        erf = np.sign(x) * (np.float32(1) - poly * np.exp(-z * z))
-        return np.float32(0.5) * x * (np.float32(1) + erf)
-
-    def embed_ahead(self, text: str) -> None:
-        """Embed a question before the search that needs it: the Searcher embeds under its lock,
-        one request at a time, while this runs in the request's own thread (numpy releases the
-        GIL in its matrix products), so two requests embed on two cores at once."""
-        v = self._embed(text)
-        with self._ahead_lock:
-            self._ahead[text] = v
-            while len(self._ahead) > 64:  # never taken (the Searcher had it cached): drop the oldest
-                self._ahead.pop(next(iter(self._ahead)))
-
-    def embed_query(self, text: str):
-        """One question with the ``query: `` prefix -> float32 (dim,), unit norm."""
-        with self._ahead_lock:
-            v = self._ahead.pop(text, None)
-        return v if v is not None else self._embed(text)
-
-    def _embed(self, text: str):
-        """One question, batched with the questions other requests are embedding at the same
-        moment: one thread computes a batch while the next requests queue; the first of them then
-        takes the whole queue. Ten questions packed in one pass cost far less CPU than ten passes
-        (the matrix products are 10x taller, the Python overhead is paid once)."""
-        slot: dict[str, Any] = {"text": text, "vec": None, "error": None, "done": threading.Event()}
-        with self._queue_lock:
-            self._queue.append(slot)
-        with self._batch_lock:
-            if not slot["done"].is_set():
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                try:
-                    vecs = self._embed_many([b["text"] for b in batch])
-                    for b, v in zip(batch, vecs):
-                        b["vec"] = v
-                except Exception as exc:  # every waiter of this batch gets the error
-                    for b in batch:
-                        b["error"] = exc
-                for b in batch:
-                    b["done"].set()
-        if slot["error"] is not None:
-            raise slot["error"]
-        return slot["vec"]
-
-    def _embed_many(self, texts: list[str]) -> list:
-        """Questions packed into one token matrix: linear layers, layer norms and GELU run on
-        all tokens at once; attention and pooling per question (no padding)."""
-        np = self._np
-        w = self.w
-        seqs = [np.asarray(self.tok.encode(self.PREFIX + t).ids, dtype=np.int64) for t in texts]
-        lens = [len(s) for s in seqs]
-        bounds = np.cumsum([0, *lens])
-        ids = np.concatenate(seqs)
-        pos = np.concatenate([np.arange(n) for n in lens])
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][pos]
-             + w["embeddings.token_type_embeddings.weight"][0])
-        x = self._ln(np.asarray(x, dtype=np.float32), "embeddings.LayerNorm")
-        h = self.heads
-        d = x.shape[1] // h
-        scale = np.float32(1 / math.sqrt(d))
-        for i in range(self.layers):
-            p = f"encoder.layer.{i}."
-            q_all = self._lin(x, p + "attention.self.query")
-            k_all = self._lin(x, p + "attention.self.key")
-            v_all = self._lin(x, p + "attention.self.value")
-            ctx = np.empty_like(x)
-            for a, b in zip(bounds[:-1], bounds[1:]):
-                n = b - a
-                q = q_all[a:b].reshape(n, h, d).transpose(1, 0, 2)
-                k = k_all[a:b].reshape(n, h, d).transpose(1, 2, 0)
-                v = v_all[a:b].reshape(n, h, d).transpose(1, 0, 2)
-                s = (q @ k) * scale
-                s = np.exp(s - s.max(-1, keepdims=True))
-                s /= s.sum(-1, keepdims=True)
-                ctx[a:b] = (s @ v).transpose(1, 0, 2).reshape(n, h * d)
-            x = self._ln(self._lin(ctx, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
-            x = self._ln(self._lin(self._gelu(self._lin(x, p + "intermediate.dense")), p + "output.dense") + x,
-                         p + "output.LayerNorm")
-        out = []
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            v = x[a:b].mean(0)
-            out.append((v / max(float(np.sqrt(v @ v)), 1e-12)).astype(np.float32))
-        return out
-
-    def embed_queries(self, texts, batch_size: int = 8):
-        texts = list(texts)
-        if not texts:
-            return self._np.zeros((0, self.dim), dtype=self._np.float32)
-        return self._np.stack([v for i in range(0, len(texts), batch_size)
-                               for v in self._embed_many(texts[i:i + batch_size])])
-
-    def __repr__(self) -> str:
-        return f"QueryEmbedder({str(self.model_dir)!r}, dim={self.dim})"
-
-
 def load_query_embedder():
-    """The embedder questions are embedded with in the server (see QueryEmbedder)."""
-    from index.model_build import default_model_dir, is_built
+    """The embedder questions are embedded with in the server: ``TDKT_QUERY_EMBEDDER=onnx``
+    (default) is index.embed.OnnxQueryEmbedder (int8 onnxruntime, no torch import, ~7 ms a
+    question outside the GIL); ``torch`` is index.embed's reference Embedder, which also
+    serves when the model folder has no ONNX encoder."""
+    choice = (settings.get("TDKT_QUERY_EMBEDDER") or "onnx").strip().lower()
+    if choice not in ("onnx", "torch"):
+        log.warning("TDKT_QUERY_EMBEDDER=%r is neither onnx nor torch: using onnx", choice)
+    if choice != "torch":
+        from index.embed import OnnxQueryEmbedder
 
-    if (settings.get("TDKT_QUERY_EMBEDDER") or "numpy") != "torch":
-        model_dir = default_model_dir()
-        if is_built(model_dir):
-            try:
-                return QueryEmbedder(model_dir)
-            except (OSError, ValueError, KeyError) as exc:
-                log.warning("numpy query embedder unavailable (%s): loading the torch one", exc)
+        try:
+            return OnnxQueryEmbedder()
+        except (ImportError, OSError) as exc:
+            log.warning("ONNX query embedder unavailable (%s): loading the torch one", exc)
     from index.embed import get_embedder
 
     return get_embedder()
@@ -858,7 +691,7 @@ DOCS_ASSETS = "/docs-assets"
 
 
 def _embed_ahead(assistant, question: str, as_of, docs) -> None:
-    """The question's vector, computed outside the Searcher's lock (see QueryEmbedder.embed_ahead)."""
+    """The question's vector, computed outside the Searcher's lock (see OnnxQueryEmbedder.embed_ahead)."""
     searcher = getattr(assistant, "searcher", None)
     emb = getattr(searcher, "_embedder", None)
     if not hasattr(emb, "embed_ahead"):

@@ -431,27 +431,36 @@ def test_serve_answers_soon_after_start(search_ready, tmp_path):
 
 
 @pytest.mark.slow
-def test_query_embedder_matches_the_reference_embedder():
-    """The server's numpy question embedder gives the vectors of index.embed's (torch) one."""
+def test_query_embedder_is_close_to_the_reference_embedder(search_ready):
+    """The server's int8 ONNX question embedder gives vectors close to index.embed's (torch) one
+    (cosine >= 0.99 on each of 60 real questions), and the search ranks the same provision first
+    for nearly all of them (219 of the 229 dev questions when this was written)."""
     import numpy as np
 
-    from index.embed import get_embedder
-    from service.api import load_query_embedder, QueryEmbedder
+    from index.embed import OnnxQueryEmbedder, get_embedder
+    from index.search import Searcher
+    from service.api import load_query_embedder
 
     fast = load_query_embedder()
-    assert isinstance(fast, QueryEmbedder)
+    assert isinstance(fast, OnnxQueryEmbedder)
     ref = get_embedder()
-    questions = [QUESTION, "tieu chuan chien si thi dua co so", "Hồ sơ đề nghị xét tặng danh hiệu Lao động tiên tiến?",
-                 "khen thưởng " * 400]  # the last one is truncated at 512 tokens by both
+    rows = [json.loads(line) for line in (REPO / "eval" / "questions" / "tdkt.jsonl").read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    questions = [r["question"] for r in rows if r.get("split") == "dev"][:60]
+    questions += ["tieu chuan chien si thi dua co so", "khen thưởng " * 400]  # the last one truncated at 512 tokens
     for q in questions:
         a, b = fast.embed_query(q), ref.embed_query(q)
         assert a.shape == b.shape == (384,) and a.dtype == np.float32
-        assert float(a @ b) > 0.99999 and float(np.abs(a - b).max()) < 1e-5, q
+        assert abs(float(a @ a) - 1) < 1e-5 and float(a @ b) >= 0.99, q
+    s_fast = Searcher(search_ready.index, embedder=fast, auto_sync=False)
+    s_ref = Searcher(search_ready.index, embedder=ref, auto_sync=False)
+    same = sum(s_fast.search(q, k=3)[0].id == s_ref.search(q, k=3)[0].id for q in questions)
+    assert same >= 0.9 * len(questions), f"top result unchanged for {same} of {len(questions)} questions"
 
 
-def test_query_embedder_batches_concurrent_questions():
-    """Questions embedded by concurrent requests are packed into shared passes: each gets its own
-    vector, equal to embedding it alone (the long one is truncated at 512 tokens in both)."""
+def test_query_embedder_concurrent_questions():
+    """Questions embedded by concurrent requests (one shared onnxruntime session) each get their
+    own vector, equal to embedding it alone (the long one is truncated at 512 tokens)."""
     from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
@@ -461,14 +470,16 @@ def test_query_embedder_batches_concurrent_questions():
     qe = load_query_embedder()
     questions = [QUESTION, "tieu chuan chien si thi dua co so", "Hồ sơ đề nghị xét tặng danh hiệu Lao động tiên tiến?",
                  "Quỹ thi đua, khen thưởng được trích lập thế nào?", "khen thưởng " * 400] * 4
-    alone = {q: qe._embed_many([q])[0] for q in set(questions)}
+    alone = {q: qe.embed_query(q) for q in set(questions)}
     with ThreadPoolExecutor(10) as pool:
         got = list(pool.map(qe.embed_query, questions))
     for q, v in zip(questions, got):
-        assert v.shape == (384,) and float(np.abs(v - alone[q]).max()) < 1e-5, q
+        assert v.shape == (384,) and float(np.abs(v - alone[q]).max()) < 1e-6, q
     assert float(got[0] @ got[1]) < 0.99  # different questions, different vectors
     batch = qe.embed_queries(questions[:5])
-    assert batch.shape == (5, 384) and float(np.abs(batch[1] - alone[questions[1]]).max()) < 1e-5
+    assert batch.shape == (5, 384) and float(np.abs(batch[1] - alone[questions[1]]).max()) < 1e-6
+    qe.embed_ahead(questions[2])  # computed ahead, then taken once by the search's embed_query
+    assert float(np.abs(qe.embed_query(questions[2]) - alone[questions[2]]).max()) < 1e-6
 
 
 def test_documents_ingested_while_serving_appear(tmp_path):

@@ -112,7 +112,7 @@ def test_build_layout_and_time(built):
     assert seconds < 60
     for rel in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "modules.json",
                 "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling/config.json",
-                "tdkt_build.json"):
+                "query_int8.onnx", "tdkt_build.json"):
         assert (dest / rel).is_file(), rel
     assert (dest / "2_Normalize").is_dir()
     assert not [p for p in dest.parent.iterdir() if p.name.startswith(".multilingual-e5-small.tmp")]
@@ -199,6 +199,25 @@ def test_llama_index_adapter(embedder):
     assert _cos(batch, embedder.embed_passages([CSTD, UNRELATED, TEXTS[1]])).min() > 0.99999
     # query and passage prefixes differ, so the same text embeds differently
     assert _cos(np.array(emb.get_text_embedding(QUESTION)), q) < 0.999
+
+
+def test_onnx_query_encoder_is_close_to_the_model(built, embedder):
+    """The int8 ONNX encoder of the build (what `tdkt serve` embeds questions with): unit vectors
+    within cosine 0.99 of the float32 model's, still ranking the right passage first, and small
+    (the vocabulary stays in model.safetensors)."""
+    from index.embed import OnnxQueryEmbedder
+    from index.model_build import QUERY_ONNX
+
+    dest, _ = built
+    assert (dest / QUERY_ONNX).stat().st_size < 40e6
+    onnx = OnnxQueryEmbedder(dest)
+    qs = [QUESTION, "Khen thưởng", TEXTS[1], "Ai được xét tặng Chiến sĩ thi đua cơ sở?"]
+    got = onnx.embed_queries(qs)
+    assert got.shape == (4, 384) and got.dtype == np.float32
+    assert np.allclose((got * got).sum(1), 1, atol=1e-5)
+    assert _cos(got, embedder.embed_queries(qs)).min() >= 0.99
+    scores = embedder.embed_passages([CSTD, UNRELATED, LONG]) @ onnx.embed_query(QUESTION)
+    assert scores[0] > scores[1] and scores[0] > scores[2], scores
 
 
 def test_stale_build_is_replaced_atomically(built):
