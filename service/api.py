@@ -226,6 +226,7 @@ class State:
         lib = Library(self.index_dir)
         lib.documents
         lib.catalog
+        lib.provision("")  # its id index too
         self.provisions = sum(len(d.provisions) for d in lib.documents.values())
         self._stamp = stamp
         return lib

@@ -4,7 +4,7 @@ Shared by the CLI and the HTTP API so both list documents and resolve references
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +29,7 @@ class UnknownReference(LookupError):
 @dataclass
 class Library:
     index: Path
+    _status_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def store(self) -> DocumentStore:
@@ -47,7 +48,16 @@ class Library:
         return set(self.documents)
 
     def status(self, doc: str, as_of: date):
-        return self.catalog.status(doc, as_of, held=self.held()) if self.catalog.get(doc) else None
+        """The catalog's Status of a document on a date (None if the catalog lacks it), computed
+        once per (document, day): an answer asks it several times per citation, and it only
+        changes with the documents held, i.e. with a new Library."""
+        key = (doc, as_of)
+        cache = self._status_cache
+        if key not in cache:
+            if len(cache) >= 4096:  # many different days asked: start over rather than grow
+                cache.clear()
+            cache[key] = self.catalog.status(doc, as_of, held=self.held()) if self.catalog.get(doc) else None
+        return cache[key]
 
     def status_text(self, doc: str, as_of: date) -> str:
         st = self.status(doc, as_of)
@@ -104,8 +114,15 @@ class Library:
         raise UnknownReference(f"'{text}': {doc} has no {pid.split('#', 1)[1]}")
 
     def provision(self, pid: str) -> Provision | None:
-        doc = pid.split("#", 1)[0]
-        parsed = self.documents.get(doc)
-        if parsed is None:
-            return None
-        return next((p for p in parsed.provisions if p.id == pid), None)
+        return self._provisions_by_id.get(pid)
+
+    @cached_property
+    def _provisions_by_id(self) -> dict[str, Provision]:
+        """Provision id → the first provision with that id in its document (an answer looks up
+        ~30 by id; scanning a document's list each time cost more than the rest of the lookup)."""
+        out: dict[str, Provision] = {}
+        for doc, parsed in self.documents.items():
+            for p in parsed.provisions:
+                if p.id.split("#", 1)[0] == doc:
+                    out.setdefault(p.id, p)
+        return out
