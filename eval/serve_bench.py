@@ -10,12 +10,15 @@ built, and measures:
 * ``ask_p50_ms`` / ``ask_p95_ms`` / ``ask_max_ms``  /ask latency, warm, at ``--clients`` concurrent
   clients (default 10) over ``--requests`` questions (default 200) of eval/questions/tdkt.jsonl,
   each question asked once and never the warm-up one (no query-vector cache flatters a figure);
-* ``server_cpu_ms_per_request`` the server's CPU time (user + system) per timed /ask: with
+* ``server_cpu_ms_per_request`` the server's CPU time (user + system, all its processes) per timed /ask: with
   ``clients`` closed-loop clients on ``cpus`` cores, p95 cannot go below about
   clients x that / cpus, however the requests are scheduled;
-* ``throughput_rps``, ``errors`` (non-200 answers), ``peak_rss_mb`` of the server (VmHWM), the
-  load average before and after, and the CPU count: on a shared 2-core machine the figures move
-  with the load, so read them with it.
+* ``workers`` (server processes; the timed requests start once each has logged its warm-up,
+  ``all_warm_s`` after the start), ``throughput_rps``, ``errors`` (non-200 answers),
+  ``peak_rss_mb`` (VmHWM summed over the server's processes, ``peak_rss_mb_each`` per process:
+  pages the workers share are counted in each) and ``pss_mb`` (their proportional set size at
+  the end, shared pages counted once), the load average before and after, and the CPU count: on
+  a shared 2-core machine the figures move with the load, so read them with it.
 
 Speed targets (first answer <= 10 s, p95 <= 150 ms at 10 clients) are reported as ``targets``,
 never asserted. ``run(index_dir) -> dict`` is what eval/bench.py can call; the CLI prints the dict
@@ -61,23 +64,58 @@ def _pct(values: list[float], q: float) -> float:
     return v[lo] + (v[hi] - v[lo]) * (pos - lo)
 
 
-def _peak_rss_mb(pid: int) -> float | None:
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (`tdkt serve --workers N`: the supervisor and its workers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return out
+
+
+def _status_kb(pid: int, field: str) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
     except OSError:
         pass
     return None
 
 
+def _memory(pid: int) -> dict[str, Any]:
+    """Peak RSS (VmHWM) of the server's processes, each and summed, and their proportional set
+    size now (Pss: a page shared by several workers, e.g. the mapped model, counted once)."""
+    peaks = {p: _status_kb(p, "VmHWM") for p in _tree(pid)}
+    peaks = {p: kb for p, kb in peaks.items() if kb is not None}
+    pss = 0
+    for p in peaks:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        except OSError:
+            pass
+    return {"peak_rss_mb": round(sum(peaks.values()) / 1024, 1) if peaks else None,
+            "peak_rss_mb_each": [round(kb / 1024, 1) for kb in peaks.values()],
+            "pss_mb": round(pss / 1024, 1) if pss else None}
+
+
 def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
+    """User + system CPU time of a process and its descendants so far (Linux /proc)."""
+    total = None
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total = (total or 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
 
 
 def _questions(n: int, path: Path = QUESTIONS) -> list[dict[str, Any]]:
@@ -107,7 +145,8 @@ def _warm_breakdown(log_text: str) -> dict[str, float]:
 
 
 def run(index_dir: str | Path, *, clients: int = 10, requests: int = 200, port: int | None = None,
-        timeout: float = 180.0, env: dict[str, str] | None = None, quiet: bool = False) -> dict[str, Any]:
+        timeout: float = 180.0, env: dict[str, str] | None = None, quiet: bool = False,
+        workers: int | None = None) -> dict[str, Any]:
     """Start `tdkt serve` over ``index_dir``, measure it (see the module docstring), stop it."""
     import httpx
 
@@ -120,9 +159,10 @@ def run(index_dir: str | Path, *, clients: int = 10, requests: int = 200, port: 
     load_before = os.getloadavg()[0]
     log_file = tempfile.NamedTemporaryFile("w+", prefix="serve_bench-", suffix=".log", delete=False)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
-                             "--index", str(index_dir)], cwd=REPO, env=run_env,
-                            stdout=log_file, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--index", str(index_dir)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=run_env, stdout=log_file, stderr=subprocess.STDOUT)
 
     def server_log() -> str:
         return Path(log_file.name).read_text(errors="replace")
@@ -154,6 +194,14 @@ def run(index_dir: str | Path, *, clients: int = 10, requests: int = 200, port: 
             raise RuntimeError(f"the first /ask was not an answer ({first.status_code}): {first.text[:500]}")
         result.update(first_answer_s=round(first_s, 2), bind_s=round(bind_s or first_s, 2),
                       first_citation=body["citations"][0].get("label"))
+        # Several workers: the first answer came from one of them; time only warm ones.
+        while time.perf_counter() < deadline:
+            text = server_log()
+            n_workers = max(1, len(re.findall(r"Started server process", text)))
+            if len(re.findall(r"answering engine warm in", text)) >= n_workers:
+                break
+            time.sleep(0.05)
+        result.update(workers=n_workers, all_warm_s=round(time.perf_counter() - started, 2))
 
         # — warm latency at `clients` concurrent clients, each question once —
         rows = _questions(requests)
@@ -194,7 +242,7 @@ def run(index_dir: str | Path, *, clients: int = 10, requests: int = 200, port: 
             ask_max_ms=round(max(lat), 1) if lat else None, ask_mean_ms=round(sum(lat) / len(lat), 1) if lat else None,
             throughput_rps=round(len(got) / wall, 2), service_ms_per_request=round(wall * 1000 / len(got), 1),
         )
-        result["peak_rss_mb"] = _peak_rss_mb(proc.pid)
+        result.update(_memory(proc.pid))
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -222,11 +270,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     help="index folder built by `tdkt ingest` (default: $TDKT_INDEX)")
     ap.add_argument("--clients", type=int, default=10, help="concurrent clients (default 10)")
     ap.add_argument("--requests", type=int, default=200, help="timed /ask requests (default 200)")
+    ap.add_argument("--workers", type=int, default=None, help="`tdkt serve --workers N` (default: serve's own)")
     ap.add_argument("--out", help="also write the figures to this JSON file")
     args = ap.parse_args(argv)
     if not args.index:
         ap.error("--index DIR (or TDKT_INDEX) is required")
-    result = run(args.index, clients=args.clients, requests=args.requests)
+    result = run(args.index, clients=args.clients, requests=args.requests, workers=args.workers)
     if args.out:
         Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return result

@@ -315,8 +315,10 @@ class State:
         a = Assistant(self.index_dir)
         a.library = lib  # the Library already loaded, documents and catalog
         # Only the first engine may sync a stale index itself: later ones follow a `tdkt ingest`
-        # that is writing the index at that moment.
-        a.searcher = Searcher(self.index_dir, embedder=embedder, catalog=lib.catalog, auto_sync=first)
+        # that is writing the index at that moment. Several worker processes start together: a
+        # file lock lets one of them sync while the others wait, then find the index up to date.
+        with _index_lock(self.index_dir) if first else contextlib.nullcontext():
+            a.searcher = Searcher(self.index_dir, embedder=embedder, catalog=lib.catalog, auto_sync=first)
         self.timings.setdefault("searcher", time.perf_counter() - t)
         return a
 
@@ -389,6 +391,25 @@ class State:
 
 
 # ───────────────────────────────────────────── helpers ────────────────────────────────────────────
+
+@contextlib.contextmanager
+def _index_lock(index_dir: Path):
+    """An exclusive lock between the server processes of one index folder (none if the folder
+    is read-only: then nobody can sync it anyway)."""
+    import fcntl
+
+    try:
+        fh = open(Path(index_dir) / ".serve.lock", "a+")
+    except OSError:
+        yield
+        return
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
 
 def _validation_error(loc: tuple, msg: str, value: Any = None) -> RequestValidationError:
     return RequestValidationError([{"loc": loc, "msg": msg, "type": "value_error", "input": value}])
@@ -722,12 +743,34 @@ def _quote(pid: str) -> str:
     return quote(pid, safe="")
 
 
-def serve(index_dir: Path | str | None, host: str = "127.0.0.1", port: int = 8000, warm: bool = True) -> None:
+def worker_app() -> FastAPI:
+    """The app of one worker of `tdkt serve --workers N`: uvicorn starts each worker as a fresh
+    interpreter (spawn) that imports this factory by name, so serve() hands the index folder and
+    the warm-up flag over in the environment (TDKT_INDEX, TDKT_SERVE_WARM)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    return create_app(None, warm=os.environ.get("TDKT_SERVE_WARM", "1") != "0")
+
+
+def serve(index_dir: Path | str | None, host: str = "127.0.0.1", port: int = 8000, warm: bool = True,
+          workers: int = 1) -> None:
+    """Run the app with uvicorn. With ``workers`` > 1, that many processes share the port, each
+    with its own State (Library, Assistant, embedder), warmed on its own: the Python side of an
+    answer holds the GIL, so one process uses about one core whatever its thread pool."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    if workers > 1:
+        os.environ["TDKT_INDEX"] = str(settings.index_dir(str(index_dir) if index_dir else None).resolve())
+        os.environ["TDKT_SERVE_WARM"] = "1" if warm else "0"
+        # uvicorn's supervisor pings each worker and replaces one that has not answered within
+        # timeout_worker_healthcheck (default 5 s); the answer comes from a thread of the worker,
+        # so on a busy 2-core machine a worker importing its engine (GIL held) missed it and was
+        # killed mid warm-up, again and again. A minute still replaces a really hung worker.
+        uvicorn.run("service.api:worker_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", timeout_worker_healthcheck=60)
+        return
     app = create_app(index_dir, warm=warm)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
-__all__ = ["create_app", "serve", "document_tree", "IN_FORCE", "EXPIRED", "NOT_YET", "UNKNOWN"]
+__all__ = ["create_app", "worker_app", "serve", "document_tree", "IN_FORCE", "EXPIRED", "NOT_YET", "UNKNOWN"]

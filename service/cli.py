@@ -175,9 +175,13 @@ def ask(question, index, as_json, as_of, docs):
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @index_option
 @click.option("--no-warm", is_flag=True, help="Do not load the answering engine before serving.")
-def serve(host, port, index, no_warm):
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Server processes sharing the port, each with its own answering engine "
+                   "[default: the usable cores, at most 2].")
+def serve(host, port, index, no_warm, workers):
     """Run the HTTP API and the web page (http://HOST:PORT/, API docs at /docs)."""
-    if not no_warm:  # the search side's imports (~4 s) overlap those of the web side and its start
+    workers = workers or _default_workers()
+    if not no_warm and workers == 1:  # the search side's imports (~4 s) overlap those of the web side
         import threading
 
         threading.Thread(target=_preimport, name="tdkt-preimport", daemon=True).start()
@@ -186,7 +190,20 @@ def serve(host, port, index, no_warm):
     root = settings.index_dir(index)
     if not (root / "documents").is_dir():
         click.echo(f"warning: {root} holds no ingested documents; run `tdkt ingest` first", err=True)
-    run(root, host=host, port=port, warm=not no_warm)
+    run(root, host=host, port=port, warm=not no_warm, workers=workers)
+
+
+def _default_workers() -> int:
+    """One server process per usable core, at most 2: measured on this 2-core machine, two
+    processes answer /ask at 10 clients ~2x faster than one (the Python side of an answer holds
+    the GIL), and each costs its own memory and warm-up."""
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - non-Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 2))
 
 
 def _preimport() -> None:

@@ -54,7 +54,7 @@ def free_port() -> int:
 class Server:
     """A `tdkt serve` subprocess; `url` is its base address."""
 
-    def __init__(self, index: Path, log: Path, *extra: str):
+    def __init__(self, index: Path, log: Path, *extra: str, env: dict | None = None):
         self.index = index
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -63,7 +63,7 @@ class Server:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port), "--index", str(index), *extra],
-            cwd=REPO, env=_env(index), stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=REPO, env={**_env(index), **(env or {})}, stdout=self._log, stderr=subprocess.STDOUT)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
@@ -482,6 +482,30 @@ def test_query_embedder_concurrent_questions():
     assert float(np.abs(qe.embed_query(questions[2]) - alone[questions[2]]).max()) < 1e-6
 
 
+def test_serve_with_two_worker_processes(tmp_path):
+    """`tdkt serve --workers 2`: two processes share the port, both serve the index folder given
+    on the command line, and stopping the server stops them."""
+    index = tmp_path / "index"
+    tdkt("ingest", str(CORPUS / "kh-157-KH-UBND-2025-CanTho.md"), "--no-index", "--json", index=index)
+    # TDKT_INDEX names another folder: the workers must get the one of --index
+    server = Server(index, tmp_path / "serve.log", "--no-warm", "--workers", "2",
+                    env={"TDKT_INDEX": str(tmp_path / "elsewhere")})
+    try:
+        assert server.wait(120)["documents"] == 1
+        deadline = time.perf_counter() + 60
+        while server.log().count("Application startup complete") < 2 and time.perf_counter() < deadline:
+            time.sleep(0.2)
+        assert server.log().count("Started server process") == 2, server.log()
+        workers = [int(c) for t in Path(f"/proc/{server.proc.pid}/task").iterdir()
+                   for c in (t / "children").read_text().split()]
+        for _ in range(20):  # new connections: the kernel spreads them over both workers
+            assert httpx.get(server.url + "/documents/157/KH-UBND").status_code == 200
+    finally:
+        server.stop()
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
 def test_documents_ingested_while_serving_appear(tmp_path):
     """`tdkt ingest` into the folder a server reads: the server sees the new document at once."""
     index = tmp_path / "index"
@@ -502,7 +526,8 @@ def test_documents_ingested_while_serving_appear(tmp_path):
 @pytest.mark.slow
 def test_answers_follow_an_ingest_while_serving(search_ready, tmp_path):
     """`tdkt ingest` (with its index) into the folder a warm server answers from: /ask and /search
-    find the new document at once (new BM25, new Library, chroma reopened)."""
+    find the new document at once (new BM25, new Library, chroma reopened), in each of the
+    server's two worker processes."""
     import shutil
 
     index = tmp_path / "index"
@@ -511,7 +536,7 @@ def test_answers_follow_an_ingest_while_serving(search_ready, tmp_path):
     shutil.copytree(search_ready.index / "embeddings", index / "embeddings")
     tdkt("ingest", str(CORPUS / "kh-157-KH-UBND-2025-CanTho.md"), "--json", index=index)
     question = "Ở Bắc Ninh, hồ sơ đề nghị khen thưởng tổng kết năm phải gửi về Sở Nội vụ trước ngày nào?"
-    server = Server(index, tmp_path / "serve.log")
+    server = Server(index, tmp_path / "serve.log", "--workers", "2")
     try:
         server.wait(120, until=lambda h: h["assistant"] == "ready")
         with httpx.Client(base_url=server.url, timeout=120) as c:
@@ -526,6 +551,9 @@ def test_answers_follow_an_ingest_while_serving(search_ready, tmp_path):
             hits = c.get("/search", params={"q": question, "k": 5}).json()["results"]
             assert any(h["id"].startswith("86/2025/QĐ-UBND#quy-dinh/d6") for h in hits[:3]), hits
             assert "answering engine reloaded" in server.log()
+        for _ in range(6):  # new connections, spread over both workers by the kernel
+            r = httpx.post(server.url + "/ask", json={"question": question}, timeout=120)
+            assert r.status_code == 200 and r.json()["citations"] == after["citations"], r.text
     finally:
         server.stop()
     # The reloaded engine answers as a server started on the new index does (a stale chroma
