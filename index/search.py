@@ -148,11 +148,12 @@ class Hit:
     in_force: bool | None = None  # None: the catalog does not know the document
     snippet: str = ""
     why: str = ""  # "reference" when the question named this provision
+    dense: float | None = None  # cosine of the question to the provision's best chunk (None: not among the dense candidates)
 
     def to_dict(self, full: bool = True) -> dict[str, Any]:
         d = asdict(self)
         if not full:
-            for k in ("status", "in_force", "snippet", "why"):
+            for k in ("status", "in_force", "snippet", "why", "dense"):
                 d.pop(k, None)
         return d
 
@@ -164,7 +165,7 @@ class Hit:
         return getattr(self, key, default)
 
 
-def _hit(u: Unit, score: float, status=None, why: str = "") -> Hit:
+def _hit(u: Unit, score: float, status=None, why: str = "", dense: float | None = None) -> Hit:
     art: int | str | None = None
     if u.article is not None:
         art = int(u.article) if u.article.isdigit() else u.article
@@ -173,7 +174,8 @@ def _hit(u: Unit, score: float, status=None, why: str = "") -> Hit:
                label=u.label, score=round(float(score), 6), id=u.id, kind=u.kind,
                status=status.text if status is not None else None,
                in_force=status.in_force if status is not None else None,
-               snippet=u.snippet, why=why)
+               snippet=u.snippet, why=why,
+               dense=round(float(dense), 6) if dense is not None and np.isfinite(dense) else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,7 +560,8 @@ class Searcher:
         if plan.ref_unit is not None:
             u = self.units[plan.ref_unit]
             if plan.docs is None or u.doc in plan.docs:
-                hits.append(_hit(u, top + 1.0, self.status(u.doc, plan.as_of), why="reference"))
+                hits.append(_hit(u, top + 1.0, self.status(u.doc, plan.as_of), why="reference",
+                                 dense=dense[plan.ref_unit]))
                 taken.add(plan.ref_unit)
         order = np.argsort(-g_scores, kind="stable")
         cands: list[tuple[float, int, int, int]] = []  # (score, -group rank, -pick rank, unit)
@@ -579,7 +582,7 @@ class Searcher:
             if ui in taken:
                 continue
             u = self.units[ui]
-            hits.append(_hit(u, sc, self.status(u.doc, plan.as_of)))
+            hits.append(_hit(u, sc, self.status(u.doc, plan.as_of), dense=dense[ui]))
             taken.add(ui)
         return hits[:k]
 

@@ -14,15 +14,19 @@ Whether there is a basis is judged by explainable checks, in order (the first th
 2. it names a form ("Mẫu số 13") whose text the corpus lacks;
 3. it says the rule is made by a body none of whose texts is held ("do Thủ tướng quy định",
    "theo hướng dẫn của Bộ Tài chính");
+3b. it asks for a province's own text ("quy định của tỉnh Thanh Hóa") and no held text belongs
+   to that province;
 4. the provisions only delegate what is asked: a phrase of the question is found in the
    retrieved provisions only in sentences that hand the matter to another text ("Chính phủ quy
    định chi tiết mẫu, màu sắc…", "Mức chi cụ thể thực hiện theo hướng dẫn của Bộ Tài chính");
-5. a word of the question is foreign to the corpus: no retrieved provision contains it and the
-   corpus never uses it next to the question's neighbouring words ("thuế" in "nộp thuế thu
-   nhập", "đất" in "quyền sử dụng đất");
+5. the question is far in meaning from every retrieved provision (e5 cosine below a floor:
+   "thủ tục cấp giấy chứng nhận quyền sử dụng đất");
 6. almost none of the question's content words is found in the best provisions.
 
-Rules and thresholds were tuned on the dev split of eval/questions/tdkt.jsonl only.
+Rules and thresholds were tuned on the dev split of eval/questions/tdkt.jsonl only. (A sixth rule,
+"a word foreign to the corpus", was dropped when the dev split grew from 100 to 229 questions: it
+declined 25 answerable questions for each 4 unanswerable ones it caught, on everyday verbs such
+as "gửi", "nộp", "đưa" and on the initials officers type.)
 """
 from __future__ import annotations
 
@@ -42,9 +46,47 @@ from service.library import Library
 # Tuned on the dev split (see eval/): below this share of content words found, abstain. A floor:
 # the specific checks of Assistant._basis decide the other cases.
 MIN_COVERAGE = 0.2
-# One word foreign to the corpus in a question otherwise well covered is phrasing ("theo chu kỳ
-# mấy năm"); with weaker coverage it is the subject ("nộp thuế thu nhập cá nhân"). Dev-tuned.
-FOREIGN_MAX_COVERAGE = 0.7
+# Below this cosine between the question and the closest provision retrieved, the question is about
+# something else than the corpus ("thủ tục cấp giấy chứng nhận quyền sử dụng đất"). e5 cosines are
+# compressed (answerable dev questions: 0.857 and up, most above 0.87), so this is a floor for the
+# clearly off-topic, not a threshold that decides the close cases. Dev-tuned.
+DENSE_FLOOR = 0.85
+# Provinces and centrally-run cities (the 63 of 2008–2025; the merged provinces of 2025 keep names
+# from this list). "Hồ Chí Minh" only as a city: it also names an order and a president.
+PROVINCES = (
+    "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre", "Bình Định",
+    "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau", "Cần Thơ", "Cao Bằng", "Đà Nẵng", "Đắk Lắk",
+    "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh",
+    "Hải Dương", "Hải Phòng", "Hậu Giang", "Hưng Yên", "Khánh Hòa", "Kiên Giang", "Kon Tum", "Lai Châu",
+    "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An", "Nam Định", "Nghệ An", "Ninh Bình", "Ninh Thuận",
+    "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị", "Sóc Trăng",
+    "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế", "Tiền Giang",
+    "thành phố Hồ Chí Minh", "TP Hồ Chí Minh", "TP HCM", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc",
+    "Yên Bái",
+)
+# The question asks for a text of its own ("quy định của tỉnh X", "kế hoạch của X"), not for the
+# national rule as applied there.
+# Matters of other branches of law that TĐKT texts do not govern (folded). A question about one of
+# them is answered only when a retrieved provision itself speaks of it.
+OTHER_FIELDS = (
+    "thuế", "thu nhập cá nhân", "xử phạt", "phạt tiền", "phạt hành chính", "vi phạm hành chính",
+    "quyền sử dụng đất", "bảo hiểm xã hội", "bảo hiểm y tế", "lương hưu", "trợ cấp ưu đãi",
+    "ưu đãi người có công", "thù lao", "bản quyền", "hợp đồng lao động", "kỷ luật lao động", "án phí", "lệ phí",
+)
+_OTHER_FIELDS_FOLDED = {" ".join(re.findall(r"[a-z0-9]+", fold(t).lower())): t for t in OTHER_FIELDS}
+_OTHER_FIELDS = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in _OTHER_FIELDS_FOLDED) + r")\b")
+# Ministries and their sectors, for "Thông tư … ngành Tài chính": a sector whose texts are not held.
+MINISTRIES = (
+    "Tài chính", "Giáo dục và Đào tạo", "Y tế", "Công an", "Quốc phòng", "Công Thương", "Xây dựng",
+    "Nông nghiệp và Môi trường", "Nông nghiệp và Phát triển nông thôn", "Tài nguyên và Môi trường",
+    "Giao thông vận tải", "Tư pháp", "Lao động - Thương binh và Xã hội", "Văn hóa, Thể thao và Du lịch",
+    "Khoa học và Công nghệ", "Thông tin và Truyền thông", "Kế hoạch và Đầu tư", "Nội vụ", "Ngoại giao",
+    "Dân tộc và Tôn giáo",
+)
+_SECTOR_TEXT = re.compile(r"\b(?:nganh|thong tu(?: [a-z]+){0,6} (?:cua )?bo) ([a-z ]+)")
+_PROVINCES_FOLDED = [(p, " ".join(re.findall(r"[a-z0-9]+", fold(p).lower()))) for p in PROVINCES]
+_MINISTRIES_FOLDED = [(p, " ".join(re.findall(r"[a-z0-9]+", fold(p).lower()))) for p in MINISTRIES]
+_ASKS_LOCAL_TEXT = re.compile(r"\b(?:quy dinh|quy che|ke hoach|quyet dinh|huong dan|van ban)\b")
 # Other hits join the lead provision when their score is at least this share of the best one.
 COMPANION_SCORE_SHARE = 0.75
 MAX_CITATIONS = 3
@@ -196,7 +238,7 @@ class Assistant:
                 "doc": doc, "article": _field(h, "article"), "clause": _field(h, "clause"),
                 "point": _field(h, "point"), "section": _field(h, "section"), "part": _field(h, "part"),
                 "label": _field(h, "label"), "score": _field(h, "score"), "id": _field(h, "id"),
-                "kind": _field(h, "kind"), "status": self.library.status_text(doc, day),
+                "kind": _field(h, "kind"), "dense": _field(h, "dense"), "status": self.library.status_text(doc, day),
             })
         return out
 
@@ -265,23 +307,6 @@ class Assistant:
         return maybe_generate(question, result)
 
     # -- basis ----------------------------------------------------------------------------
-    @cached_property
-    def _corpus_pairs(self) -> tuple[set, set]:
-        """Every pair of adjacent words of the corpus, accented and folded."""
-        from index.text import fast_normalize
-
-        acc: set = set()
-        folded: set = set()
-        for d in self.library.documents.values():
-            for p in d.provisions:
-                if p.parent:  # the articles, sections and appendices hold their pieces' text
-                    continue
-                t = tokens(fast_normalize(f"{p.heading}\n{p.index_text or p.text}"))
-                f = [fold(x) for x in t]
-                acc.update(zip(t, t[1:]))
-                folded.update(zip(f, f[1:]))
-        return acc, folded
-
     @cached_property
     def _held_issuers(self) -> list[str]:
         lib = self.library
@@ -382,6 +407,12 @@ class Assistant:
                 name = question[m.start("a" if m.group("a") else "b"):m.end("a" if m.group("a") else "b")]
                 return no("outside-issuer", f"Câu hỏi hỏi quy định do {name} ban hành; kho không có văn bản nào "
                                             f"của cơ quan này.")
+        # 3b. A province's own text, of a province none of whose texts is held.
+        if _ASKS_LOCAL_TEXT.search(folded_q) and not self._named_places(question):
+            other = self._unheld_places(question)
+            if other:
+                return no("outside-place", f"Câu hỏi hỏi văn bản của {other[0]}; kho không có văn bản nào của địa "
+                                           f"phương này (chỉ có của {', '.join(sorted({p for _, p, _ in self._places}))}).")
         toks, accented = _question_tokens(question, spans)
         # 4. The provisions only hand the matter asked about to another text or body.
         if not _ASKS_WHO.search(folded_q):
@@ -393,11 +424,20 @@ class Assistant:
                     sentence = sentence[:240].rsplit(" ", 1)[0] + " …"
                 return no("delegated", f"Điều khoản tìm được chỉ dẫn chiếu nội dung được hỏi (“{phrase}”) sang văn "
                                        f"bản khác: {p.label}: “{sentence}”", p)
-        # 5. A word the corpus does not use in the question's sense.
-        foreign = self._foreign_words(toks, accented, provisions)
-        if foreign and (len(foreign) >= 2 or basis < FOREIGN_MAX_COVERAGE):
-            return no("foreign-words", "Không điều khoản nào nói về " + ", ".join(f"“{w}”" for w in foreign)
-                      + " (kho văn bản không dùng từ này trong ngữ cảnh của câu hỏi).")
+        # 4b. A matter of another branch of law ("thuế", "xử phạt vi phạm hành chính") that no
+        #     retrieved provision speaks of.
+        from index.text import expand_abbreviations
+
+        asked = fold(expand_abbreviations(question)[0]).lower()  # "xử phạt VPHC" → "… vi pham hanh chinh"
+        for m in _OTHER_FIELDS.finditer(asked):
+            if not any(m.group(0) in t.lower() for t in top_text):
+                return no("other-field", f"Câu hỏi hỏi về “{_OTHER_FIELDS_FOLDED[m.group(0)]}”, thuộc lĩnh vực pháp luật "
+                                         "khác; các văn bản thi đua, khen thưởng trong kho không quy định nội dung này.")
+        # 5. Far from every provision retrieved, in meaning.
+        closest = max((h.get("dense") or 0.0 for h in hits), default=0.0) if hits else 0.0
+        if 0.0 < closest < DENSE_FLOOR:
+            return no("far-from-corpus", f"Câu hỏi không gần với điều khoản nào trong kho (độ tương đồng cao nhất "
+                                         f"{closest:.2f}).")
         # 6. Almost nothing of the question in the best provisions (a share of one or two words says little).
         if basis < MIN_COVERAGE and len(set(content_words(question))) >= 3:
             return no("low-coverage", f"Chỉ {basis:.0%} từ nội dung của câu hỏi có trong các điều khoản tìm được.")
@@ -414,6 +454,25 @@ class Assistant:
             if m:
                 out.append((doc, m.group(1), fold(m.group(1))))
         return out
+
+    def _unheld_places(self, question: str) -> list[str]:
+        """Provinces, and sectors asked for as "ngành X" / "Thông tư … Bộ X", that the question
+        names and no held text belongs to."""
+        f = " " + " ".join(re.findall(r"[a-z0-9]+", fold(question).lower())) + " "
+        held = {" ".join(re.findall(r"[a-z0-9]+", fp.lower())) for _, _, fp in self._places}
+        held |= {" ".join(re.findall(r"[a-z0-9]+", fold(p).lower())) for meta in self._doc_places for p in meta}
+        out = [name for name, fp in _PROVINCES_FOLDED if f" {fp} " in f and fp not in held]
+        for m in _SECTOR_TEXT.finditer(f):
+            after = m.group(1) + " "
+            out += [name for name, fp in _MINISTRIES_FOLDED if after.startswith(fp + " ") and fp not in held]
+        return out
+
+    @cached_property
+    def _doc_places(self) -> list[list[str]]:
+        """The places and sectors of the held texts, as the search index knows them ("Ngoại giao")."""
+        from index.units import doc_meta
+
+        return [doc_meta(d, self.library.catalog).get("places", []) for d in self.library.documents.values()]
 
     def _named_places(self, question: str) -> list[tuple[str, str]]:
         f = " ".join(re.findall(r"[a-z0-9]+", fold(question)))
@@ -476,22 +535,6 @@ class Assistant:
         while b < len(toks) and f" {' '.join(toks[a:b + 1])} " in said:
             b += 1
         return p, sentence, " ".join(toks[a:b])
-
-    def _foreign_words(self, toks: list[str], accented: bool, provisions: list[Provision]) -> list[str]:
-        """Content words of the question that no retrieved provision (read in its article) contains
-        and that the corpus never uses next to the word beside them in the question."""
-        seen = set()
-        for p in provisions:
-            seen |= self._context_words(p, accented)
-        pairs = self._corpus_pairs[0 if accented else 1]
-        out = []
-        for i, w in enumerate(toks):
-            if _is_asking(w, accented) or w in seen or w in out:
-                continue
-            around = ([(toks[i - 1], w)] if i else []) + ([(w, toks[i + 1])] if i + 1 < len(toks) else [])
-            if around and not any(pair in pairs for pair in around):
-                out.append(w)
-        return out
 
     def _context_words(self, p: Provision, accented: bool) -> frozenset:
         """Words of the provision read in its article (folded for questions typed without

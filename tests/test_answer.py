@@ -92,8 +92,15 @@ def test_abstains_without_a_basis(assistant, question):
     ("Kích thước khung Bằng khen do Thủ tướng quy định là bao nhiêu?", "outside-issuer", "Thủ tướng"),
     # The provisions only hand the matter to another text ("theo hướng dẫn của Bộ Tài chính").
     ("Mức chi cụ thể cho việc in giấy khen là bao nhiêu?", "delegated", "Bộ Tài chính"),
-    # Words the corpus never uses in this sense.
-    ("Tiền thưởng khen thưởng có bị tính thuế không?", "foreign-words", "thuế"),
+    # A matter of another branch of law that no retrieved provision speaks of.
+    ("Tiền thưởng khen thưởng có bị tính thuế không?", "other-field", "thuế"),
+    ("Thời gian được tặng Huân chương có được tính để hưởng lương hưu cao hơn không?", "other-field", "lương hưu"),
+    # A province's or a sector's own text that the corpus does not hold.
+    ("Quy định thi đua, khen thưởng của tỉnh Thanh Hóa về Cờ thi đua thế nào?", "outside-place", "Thanh Hóa"),
+    ("Thông tư về thi đua, khen thưởng ngành Tài chính quy định gì?", "outside-place", "Tài chính"),
+    # Far in meaning from everything held.
+    ("Đổi giấy phép lái xe quá hạn ở đâu?", "far-from-corpus", "tương đồng"),
+    ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
 ])
 def test_abstains_and_says_why(assistant, question, reason, named):
     r = assistant.ask(question)
@@ -111,6 +118,11 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Bắc Ninh quy định chi tiết tiêu chuẩn Lao động tiên tiến như thế nào?", "86/2025/QĐ-UBND", None),
     # One word the corpus lacks ("chu kỳ") in an otherwise well covered question.
     ("Danh hiệu Nhà giáo nhân dân được xét tặng theo chu kỳ mấy năm?", None, None),
+    # Everyday verbs and the initials officers type are not reasons to decline.
+    ("QN: quỹ TĐKT tỉnh tối đa bn % chi thường xuyên?", "11/2021/QĐ-UBND", None),
+    ("Cán bộ đang bị xem xét kỷ luật thì có được đưa vào danh sách đề nghị khen thưởng không?", None, None),
+    # A held province named with "quy định": its own text answers.
+    ("Quy định của Bắc Ninh về tiêu chuẩn Cờ thi đua của UBND tỉnh thế nào?", "86/2025/QĐ-UBND", None),
     # Asking who regulates: the delegating provision is the answer.
     ("Danh hiệu xã, phường tiêu biểu do ai quy định chi tiết tiêu chuẩn?", "06/2022/QH15", 29),
     # The 2003 law is held as its consolidated text (VBHN 16).
