@@ -508,8 +508,10 @@ def serve_row(sb: dict[str, Any]) -> list[str]:
     n = sb.get("requests", "–")
     bits = [f"first answer {sb['first_answer_s']:.1f} s after start" if sb.get("first_answer_s") is not None else "",
             f"{sb.get('clients', 10)} concurrent clients",
+            f"{sb['workers']} server processes" if sb.get("workers") else "",
             f"server CPU {sb['server_cpu_ms_per_request']} ms/request" if sb.get("server_cpu_ms_per_request") else "",
             f"peak RSS {sb['peak_rss_mb']:.0f} MB" if sb.get("peak_rss_mb") else "",
+            f"PSS {sb['pss_mb']:.0f} MB" if sb.get("pss_mb") else "",
             f"load {sb.get('load_before')} → {sb.get('load_after')}"]
     return ["/ask (HTTP)", "serve", str(n), *["–"] * 9, _ms(p50), _ms(p95), " · ".join(b for b in bits if b)]
 

@@ -106,16 +106,16 @@ def _memory(pid: int) -> dict[str, Any]:
             "pss_mb": round(pss / 1024, 1) if pss else None}
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process and its descendants so far (Linux /proc)."""
-    total = None
+def _cpu_each(pid: int) -> dict[int, float]:
+    """User + system CPU seconds so far of a process and each of its descendants (Linux /proc)."""
+    out = {}
     for p in _tree(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total = (total or 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            out[p] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, IndexError, ValueError):
             pass
-    return total
+    return out
 
 
 def _questions(n: int, path: Path = QUESTIONS) -> list[dict[str, Any]]:
@@ -224,14 +224,17 @@ def run(index_dir: str | Path, *, clients: int = 10, requests: int = 200, port: 
             abstained = resp.status_code == 200 and bool(resp.json().get("abstained"))
             return ms, resp.status_code, abstained
 
-        cpu0 = _cpu_seconds(proc.pid)
+        cpu0 = _cpu_each(proc.pid)
         t0 = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             got = list(pool.map(ask, rows))
         wall = time.perf_counter() - t0
-        cpu1 = _cpu_seconds(proc.pid)
-        if cpu0 is not None and cpu1 is not None:  # what a request costs, whatever the load
-            result["server_cpu_ms_per_request"] = round((cpu1 - cpu0) * 1000 / len(got), 1)
+        cpu1 = _cpu_each(proc.pid)
+        if cpu0 and cpu1:  # what a request costs, whatever the load
+            used = {p: cpu1[p] - cpu0.get(p, 0.0) for p in cpu1}
+            result["server_cpu_ms_per_request"] = round(sum(used.values()) * 1000 / len(got), 1)
+            if len(used) > 1:  # how the requests spread over the workers (keep-alive pins a client to one)
+                result["server_cpu_s_each"] = [round(v, 2) for v in used.values()]
         for c in all_clients:
             c.close()
         lat = [ms for ms, code, _ in got if code == 200]
