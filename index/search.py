@@ -183,6 +183,7 @@ def _hit(u: Unit, score: float, status=None, why: str = "", dense: float | None 
 
 _OLD = re.compile(r"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban)\s+(cu|truoc day|truoc)\b")
 _NEW = re.compile(r"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban)\s+(moi|hien hanh)\b")
+_COMPARE = re.compile(r"\b(?:so sanh|khac gi|khac nhau|khac nhu the nao|khac cho nao|co gi khac|thay doi|va moi)\b")
 _OLD_TYPES = {"luat": ("Luật", "Văn bản hợp nhất"), "nghi dinh": ("Nghị định",), "thong tu": ("Thông tư",),
               "quy dinh": ("Quyết định",), "quy che": ("Quyết định",), "van ban": ()}
 
@@ -203,6 +204,7 @@ class QueryPlan:
     places: list[str] = field(default_factory=list)  # held documents of a province/sector named
     old_types: tuple = ()  # "luật cũ": types of superseded documents asked about
     new_types: tuple = ()
+    compare: bool = False  # old and new texts asked side by side ("luật cũ và luật mới khác gì")
     docs: set[str] | None = None  # filter (held số hiệu)
     past: bool = False  # as_of given and before today
 
@@ -416,6 +418,7 @@ class Searcher:
         olds = tuple(t for m in _OLD.finditer(f) for t in _OLD_TYPES[m.group(1)])
         news = tuple(t for m in _NEW.finditer(f) for t in _OLD_TYPES[m.group(1)])
         p.old_types, p.new_types = olds, news
+        p.compare = bool(olds) and (bool(news) or bool(_COMPARE.search(f)))
         if ref is not None and ref.doc is not None:
             p.ref_unit = self._resolve_ref(ref)
             if p.ref_unit is None and olds and (ref.article or ref.section):
@@ -584,7 +587,22 @@ class Searcher:
             u = self.units[ui]
             hits.append(_hit(u, sc, self.status(u.doc, plan.as_of), dense=dense[ui]))
             taken.add(ui)
+        if plan.compare:
+            hits = self._side_by_side(hits, plan)
         return hits[:k]
+
+    def _side_by_side(self, hits: list[Hit], plan: QueryPlan) -> list[Hit]:
+        """A comparison of the old and the new text: the best provision of each side among the first
+        two (a trainer's "luật cũ và luật mới khác gì" needs both, not five of the new law first)."""
+        def old(h: Hit) -> bool:
+            entry = self.catalog.get_exact(h.doc)
+            return h.in_force is False and entry is not None and entry.type in plan.old_types
+
+        for side in (old, lambda h: h.in_force is not False):
+            i = next((i for i, h in enumerate(hits) if side(h)), None)
+            if i is not None and i > 1:
+                hits.insert(1, hits.pop(i))
+        return hits
 
     # -- public --------------------------------------------------------------------------------
 

@@ -325,6 +325,9 @@ def test_as_of_prefers_the_text_in_force_then(searcher):
     assert named[0].doc == "16/VBHN-VPQH"
     old = searcher.search("Luật cũ quy định tiêu chuẩn Tập thể lao động xuất sắc thế nào?", k=3)
     assert old[0].doc == "16/VBHN-VPQH"
+    # old and new side by side: the best of each text among the first two
+    both = searcher.search("Tiêu chuẩn Tập thể lao động xuất sắc ở luật cũ và luật mới khác gì?", k=5)
+    assert {h.doc for h in both[:2]} == {"16/VBHN-VPQH", "06/2022/QH15"}, _top_articles(both)
 
 
 @pytest.mark.slow
