@@ -183,6 +183,7 @@ def _hit(u: Unit, score: float, status=None, why: str = "", dense: float | None 
 
 _OLD = re.compile(r"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban)\s+(cu|truoc day|truoc)\b")
 _NEW = re.compile(r"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban)\s+(moi|hien hanh)\b")
+_NOW = re.compile(r"\b(?:bay gio|hien nay|hien tai|con gia tri|con hieu luc|con duoc cong nhan)\b")
 _COMPARE = re.compile(r"\b(?:so sanh|khac gi|khac nhau|khac nhu the nao|khac cho nao|co gi khac|thay doi|va moi)\b")
 _OLD_TYPES = {"luat": ("Luật", "Văn bản hợp nhất"), "nghi dinh": ("Nghị định",), "thong tu": ("Thông tư",),
               "quy dinh": ("Quyết định",), "quy che": ("Quyết định",), "van ban": ()}
@@ -205,6 +206,7 @@ class QueryPlan:
     old_types: tuple = ()  # "luật cũ": types of superseded documents asked about
     new_types: tuple = ()
     compare: bool = False  # old and new texts asked side by side ("luật cũ và luật mới khác gì")
+    transition: bool = False  # what becomes now of what was done under the old text ("còn giá trị không")
     docs: set[str] | None = None  # filter (held số hiệu)
     past: bool = False  # as_of given and before today
 
@@ -308,6 +310,8 @@ class Searcher:
         st = self.struct
         if st is not None:
             self._preamble_groups = np.array([self.units[i].kind == "preamble" for i in st.group_unit])
+            self._transition_groups = np.array(["chuyen tiep" in fold(self.units[i].heading).lower()
+                                                for i in st.group_unit])
             self._promulgation_groups = np.array([
                 self.units[i].kind == "article" and self.units[i].part is None
                 and bool(self.lexical.doc_meta.get(self.units[i].doc, {}).get("attached"))
@@ -419,6 +423,13 @@ class Searcher:
         news = tuple(t for m in _NEW.finditer(f) for t in _OLD_TYPES[m.group(1)])
         p.old_types, p.new_types = olds, news
         p.compare = bool(olds) and (bool(news) or bool(_COMPARE.search(f)))
+        # "Bằng khen tặng từ hồi luật cũ bây giờ còn giá trị không?": the transitional article of
+        # the text in force answers, not the old text: look for it by its title.
+        p.transition = bool(olds) and not p.compare and bool(_NOW.search(f))
+        if p.transition:
+            p.old_types = ()
+            p.syl_text += " khoản chuyển tiếp"
+            p.fold_text += " khoan chuyen tiep"
         if ref is not None and ref.doc is not None:
             p.ref_unit = self._resolve_ref(ref)
             if p.ref_unit is None and olds and (ref.article or ref.section):
@@ -544,7 +555,10 @@ class Searcher:
         gf = np.where(self._preamble_groups, gf * p.preamble_factor, gf)
         if plan.ref_unit is None:
             gf = np.where(self._promulgation_groups, gf * p.promulgation_factor, gf)
-        return gf, bonus[st.group_doc], allowed
+        gb = bonus[st.group_doc]
+        if plan.transition:  # the transitional articles ("Điều khoản chuyển tiếp") of every text
+            gb = gb + np.where(self._transition_groups, 2 * p.mention_boost, 0.0)
+        return gf, gb, allowed
 
     def rank(self, plan: QueryPlan, dense: np.ndarray, syl: np.ndarray, fol: np.ndarray, k: int = 10,
              params: FusionParams | None = None, doc_scores: dict[str, float] | None = None) -> list[Hit]:
