@@ -15,7 +15,7 @@ Whether there is a basis is judged by explainable checks, in order (the first th
 3. it says the rule is made by a body none of whose texts is held ("do Thủ tướng quy định",
    "theo hướng dẫn của Bộ Tài chính");
 3b. it asks for a province's own text ("quy định của tỉnh Thanh Hóa") and no held text belongs
-   to that province;
+   to that province; 3c. it asks for a plan of a year or term that no retrieved plan is about;
 4. the provisions only delegate what is asked: a phrase of the question is found in the
    retrieved provisions only in sentences that hand the matter to another text ("Chính phủ quy
    định chi tiết mẫu, màu sắc…", "Mức chi cụ thể thực hiện theo hướng dẫn của Bộ Tài chính");
@@ -132,6 +132,8 @@ def coverage(question: str, texts: list[str]) -> float:
     return 0.5 * single + 0.5 * double
 
 
+_FORM_BY_KIND = re.compile(r"\b[Mm]ẫu ((?:báo cáo|tờ trình|biên bản|đơn|văn bản)(?: thành tích)?)\b[^?]*?"
+                           r"\b(?:gồm|có|ghi|viết)\b[^?]*?\b(?:mục|nội dung|phần|thế nào|những gì)")
 _FORM = re.compile(r"\b[Mm]ẫu(?: số)?\s*0?(\d{1,2})\b")
 
 
@@ -363,6 +365,17 @@ class Assistant:
             if not any(p.kind == "appendix" and p.id.split("#pl:")[-1].startswith(slug)
                        for d in docs for p in d.provisions):
                 out.append(m.group(0))
+        # "Mẫu báo cáo thành tích … của Đắk Lắk gồm những mục nào?": a form asked by its kind. It is
+        # looked for among the annexed forms of the texts of the named documents or province.
+        m = _FORM_BY_KIND.search(question)
+        if m and not out:
+            kind = " ".join(re.findall(r"[a-z0-9]+", fold(m.group(1)).lower()))
+            if not named:
+                here = {doc for doc, _ in self._named_places(question)}
+                docs = [lib.documents[d] for d in here] or docs
+            if not any(p.kind == "appendix" and kind in " ".join(re.findall(r"[a-z0-9]+", fold(p.text).lower()))
+                       for d in docs for p in d.provisions):
+                out.append(f"Mẫu {m.group(1)}")
         return out
 
     def _basis(self, question: str, hits: list[dict], provisions: list[Provision],
@@ -413,6 +426,20 @@ class Assistant:
             if other:
                 return no("outside-place", f"Câu hỏi hỏi văn bản của {other[0]}; kho không có văn bản nào của địa "
                                            f"phương này (chỉ có của {', '.join(sorted({p for _, p, _ in self._places}))}).")
+        # 3c. A plan of another year or term: "kế hoạch … nhiệm kỳ 2021 - 2026" when the held plans
+        #     retrieved are of other years (a plan's text names its years).
+        years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
+        if years and re.search(r"\bke hoach\b|\bkh\b", folded_q.lower()):
+            plans = [p for p in provisions[:5] if "/KH-" in p.doc]
+            if plans:
+                pool = " ".join([self._title(d) for d in {p.doc for p in plans}]
+                                + [(self.library.documents[p.doc].info.title or "") for p in plans
+                                   if p.doc in self.library.documents]
+                                + [p.index_text or p.text for p in plans])
+                if not all(y in pool for y in years):
+                    held = ", ".join(sorted({self._title(p.doc) or p.doc for p in plans}))
+                    return no("other-period", f"Câu hỏi hỏi kế hoạch của năm {', '.join(sorted(years))}; kho chỉ có: "
+                                              f"{held}.")
         toks, accented = _question_tokens(question, spans)
         # 4. The provisions only hand the matter asked about to another text or body.
         if not _ASKS_WHO.search(folded_q):

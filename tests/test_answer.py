@@ -98,6 +98,11 @@ def test_abstains_without_a_basis(assistant, question):
     # A province's or a sector's own text that the corpus does not hold.
     ("Quy định thi đua, khen thưởng của tỉnh Thanh Hóa về Cờ thi đua thế nào?", "outside-place", "Thanh Hóa"),
     ("Thông tư về thi đua, khen thưởng ngành Tài chính quy định gì?", "outside-place", "Tài chính"),
+    # A form asked by its kind, of a province whose texts annex no such form.
+    ("Mẫu báo cáo thành tích đề nghị Bằng khen của tỉnh Đắk Lắk gồm những mục nào?", "missing-form",
+     "Mẫu báo cáo thành tích"),
+    # A plan of another year than the held plans.
+    ("Kế hoạch thi đua bầu cử của Đắk Lắk năm 2021 đặt chỉ tiêu gì?", "other-period", "2021"),
     # Far in meaning from everything held.
     ("Đổi giấy phép lái xe quá hạn ở đâu?", "far-from-corpus", "tương đồng"),
     ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
@@ -121,6 +126,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # Everyday verbs and the initials officers type are not reasons to decline.
     ("QN: quỹ TĐKT tỉnh tối đa bn % chi thường xuyên?", "11/2021/QĐ-UBND", None),
     ("Cán bộ đang bị xem xét kỷ luật thì có được đưa vào danh sách đề nghị khen thưởng không?", None, None),
+    # A held plan asked with its own year.
+    ("Kế hoạch 157 của Cần Thơ năm 2025 chấm điểm thế nào?", "157/KH-UBND", None),
     # A held province named with "quy định": its own text answers.
     ("Quy định của Bắc Ninh về tiêu chuẩn Cờ thi đua của UBND tỉnh thế nào?", "86/2025/QĐ-UBND", None),
     # Asking who regulates: the delegating provision is the answer.
