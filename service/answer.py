@@ -72,6 +72,7 @@ OTHER_FIELDS = (
     "thuế", "thu nhập cá nhân", "xử phạt", "phạt tiền", "phạt hành chính", "vi phạm hành chính",
     "quyền sử dụng đất", "bảo hiểm xã hội", "bảo hiểm y tế", "lương hưu", "trợ cấp ưu đãi",
     "ưu đãi người có công", "thù lao", "bản quyền", "hợp đồng lao động", "kỷ luật lao động", "án phí", "lệ phí",
+    "kết hôn", "ly hôn", "hộ tịch", "khai sinh", "hộ khẩu", "cư trú", "thừa kế", "giấy phép lái xe", "đăng ký xe",
 )
 _OTHER_FIELDS_FOLDED = {" ".join(re.findall(r"[a-z0-9]+", fold(t).lower())): t for t in OTHER_FIELDS}
 _OTHER_FIELDS = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in _OTHER_FIELDS_FOLDED) + r")\b")
