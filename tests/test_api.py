@@ -425,6 +425,11 @@ def test_serve_answers_soon_after_start(search_ready, tmp_path):
         res = r.json()
         assert not res["abstained"] and ("06/2022/QH15", 23) in [(c["doc"], c["article"]) for c in res["citations"]]
         print(f"\nfirst answer {elapsed:.1f} s after `tdkt serve` started")
+        # The warm-up logs when it is done; a request can reach a worker a moment before its line
+        # is written (or while another worker still warms), so wait for the line, not race it.
+        deadline = time.monotonic() + 60
+        while "answering engine warm in" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert "answering engine warm in" in server.log()
     finally:
         server.stop()
