@@ -74,7 +74,12 @@ OTHER_FIELDS = (
     "ưu đãi người có công", "thù lao", "bản quyền", "hợp đồng lao động", "kỷ luật lao động", "án phí", "lệ phí",
     "kết hôn", "ly hôn", "hộ tịch", "khai sinh", "hộ khẩu", "cư trú", "thừa kế", "giấy phép lái xe", "đăng ký xe",
 )
-_OTHER_FIELDS_FOLDED = {" ".join(re.findall(r"[a-z0-9]+", fold(t).lower())): t for t in OTHER_FIELDS}
+def _words(text: str) -> str:
+    """Folded words of `text` joined by single spaces: what the place and field lists are matched on."""
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text).lower()))
+
+
+_OTHER_FIELDS_FOLDED = {_words(t): t for t in OTHER_FIELDS}
 _OTHER_FIELDS = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in _OTHER_FIELDS_FOLDED) + r")\b")
 # Ministries and their sectors, for "Thông tư … ngành Tài chính": a sector whose texts are not held.
 MINISTRIES = (
@@ -85,8 +90,8 @@ MINISTRIES = (
     "Dân tộc và Tôn giáo",
 )
 _SECTOR_TEXT = re.compile(r"\b(?:nganh|thong tu(?: [a-z]+){0,6} (?:cua )?bo) ([a-z ]+)")
-_PROVINCES_FOLDED = [(p, " ".join(re.findall(r"[a-z0-9]+", fold(p).lower()))) for p in PROVINCES]
-_MINISTRIES_FOLDED = [(p, " ".join(re.findall(r"[a-z0-9]+", fold(p).lower()))) for p in MINISTRIES]
+_PROVINCES_FOLDED = [(p, _words(p)) for p in PROVINCES]
+_MINISTRIES_FOLDED = [(p, _words(p)) for p in MINISTRIES]
 _ASKS_LOCAL_TEXT = re.compile(r"\b(?:quy dinh|quy che|ke hoach|quyet dinh|huong dan|van ban)\b")
 # Other hits join the lead provision when their score is at least this share of the best one.
 COMPANION_SCORE_SHARE = 0.75
@@ -370,11 +375,11 @@ class Assistant:
         # looked for among the annexed forms of the texts of the named documents or province.
         m = _FORM_BY_KIND.search(question)
         if m and not out:
-            kind = " ".join(re.findall(r"[a-z0-9]+", fold(m.group(1)).lower()))
+            kind = _words(m.group(1))
             if not named:
                 here = {doc for doc, _ in self._named_places(question)}
                 docs = [lib.documents[d] for d in here] or docs
-            if not any(p.kind == "appendix" and kind in " ".join(re.findall(r"[a-z0-9]+", fold(p.text).lower()))
+            if not any(p.kind == "appendix" and kind in _words(p.text)
                        for d in docs for p in d.provisions):
                 out.append(f"Mẫu {m.group(1)}")
         return out
@@ -486,9 +491,8 @@ class Assistant:
     def _unheld_places(self, question: str) -> list[str]:
         """Provinces, and sectors asked for as "ngành X" / "Thông tư … Bộ X", that the question
         names and no held text belongs to."""
-        f = " " + " ".join(re.findall(r"[a-z0-9]+", fold(question).lower())) + " "
-        held = {" ".join(re.findall(r"[a-z0-9]+", fp.lower())) for _, _, fp in self._places}
-        held |= {" ".join(re.findall(r"[a-z0-9]+", fold(p).lower())) for meta in self._doc_places for p in meta}
+        f = f" {_words(question)} "
+        held = self._held_places
         out = [name for name, fp in _PROVINCES_FOLDED if f" {fp} " in f and fp not in held]
         for m in _SECTOR_TEXT.finditer(f):
             after = m.group(1) + " "
@@ -496,11 +500,10 @@ class Assistant:
         return out
 
     @cached_property
-    def _doc_places(self) -> list[list[str]]:
-        """The places and sectors of the held texts, as the search index knows them ("Ngoại giao")."""
-        from index.units import doc_meta
-
-        return [doc_meta(d, self.library.catalog).get("places", []) for d in self.library.documents.values()]
+    def _held_places(self) -> frozenset[str]:
+        """The provinces and sectors of the held texts ("quang nam", "ngoai giao"), as the search
+        index recorded them for each document (index.units.doc_meta)."""
+        return frozenset(_words(p) for meta in self.searcher.lexical.doc_meta.values() for p in meta.get("places", []))
 
     def _named_places(self, question: str) -> list[tuple[str, str]]:
         f = " ".join(re.findall(r"[a-z0-9]+", fold(question)))
