@@ -13,6 +13,10 @@ built, and measures:
 * ``server_cpu_ms_per_request`` the server's CPU time (user + system, all its processes) per timed /ask: with
   ``clients`` closed-loop clients on ``cpus`` cores, p95 cannot go below about
   clients x that / cpus, however the requests are scheduled;
+* ``client_cpu_ms_per_request`` this process's own CPU per timed /ask. The clients run on the
+  same cores as the server, while real ones are on other machines, so they are kept light: each
+  is a thread with one keep-alive HTTP/1.1 connection on a raw socket (``_Client``: ~0.3 ms of
+  CPU a request, where an httpx.Client took ~2.3 ms, which the server's latency paid for);
 * ``workers`` (server processes; the timed requests start once each has logged its warm-up,
   ``all_warm_s`` after the start), ``throughput_rps``, ``errors`` (non-200 answers),
   ``peak_rss_mb`` (VmHWM summed over the server's processes, ``peak_rss_mb_each`` per process:
@@ -118,6 +122,71 @@ def _cpu_each(pid: int) -> dict[int, float]:
     return out
 
 
+class _Client:
+    """One keep-alive HTTP/1.1 connection on a raw socket: a POST of a prepared JSON body, the
+    reply read by its Content-Length. A tenth of the CPU of an httpx.Client per request: the
+    bench's clients share the server's 2 cores, while real ones run elsewhere, so the client's own
+    cost should not be what the figures measure. (uvicorn sends every /ask reply with a
+    Content-Length; anything else is an error here.)"""
+
+    def __init__(self, host: str, port: int, timeout: float):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.sock: socket.socket | None = None
+        self.buf = b""
+
+    def _connect(self) -> socket.socket:
+        s = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock, self.buf = s, b""
+        return s
+
+    def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        for attempt in (0, 1):  # a kept-alive connection the server closed: reconnect once
+            s = self.sock or self._connect()
+            try:
+                s.sendall(head + body)
+                return self._response(s)
+            except (ConnectionError, _Closed):
+                self.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _response(self, s: socket.socket) -> tuple[int, bytes]:
+        while b"\r\n\r\n" not in self.buf:
+            self._recv(s)
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        code = int(lines[0].split()[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+        if "content-length" not in headers:
+            raise RuntimeError(f"reply without Content-Length: {head[:300]!r}")
+        n = int(headers["content-length"])
+        while len(self.buf) < n:
+            self._recv(s)
+        data, self.buf = self.buf[:n], self.buf[n:]
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return code, data
+
+    def _recv(self, s: socket.socket) -> None:
+        chunk = s.recv(1 << 16)
+        if not chunk:
+            raise _Closed()
+        self.buf += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buf = None, b""
+
+
+class _Closed(ConnectionError):
+    pass
+
+
 def _questions(n: int, path: Path = QUESTIONS) -> list[dict[str, Any]]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r["question"].strip() != WARMUP_QUESTION]
@@ -212,24 +281,28 @@ def run(index_dir: str | Path, *, clients: int = 10, requests: int = 200, port: 
         def ask(r: dict[str, Any]) -> tuple[float, int, bool]:
             c = getattr(local, "c", None)
             if c is None:
-                c = local.c = httpx.Client(base_url=url, timeout=timeout)
+                c = local.c = _Client("127.0.0.1", port, timeout)
                 with lock:
                     all_clients.append(c)
             payload = {"question": r["question"]}
             if r.get("as_of"):
                 payload["as_of"] = r["as_of"]
+            body = json.dumps(payload, ensure_ascii=False).encode()
             t = time.perf_counter()
-            resp = c.post("/ask", json=payload)
+            code, data = c.post("/ask", body)
             ms = (time.perf_counter() - t) * 1000
-            abstained = resp.status_code == 200 and bool(resp.json().get("abstained"))
-            return ms, resp.status_code, abstained
+            abstained = code == 200 and bool(json.loads(data).get("abstained"))
+            return ms, code, abstained
 
         cpu0 = _cpu_each(proc.pid)
+        own0 = time.process_time()
         t0 = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             got = list(pool.map(ask, rows))
         wall = time.perf_counter() - t0
+        own1 = time.process_time()
         cpu1 = _cpu_each(proc.pid)
+        result["client_cpu_ms_per_request"] = round((own1 - own0) * 1000 / len(got), 2)
         if cpu0 and cpu1:  # what a request costs, whatever the load
             used = {p: cpu1[p] - cpu0.get(p, 0.0) for p in cpu1}
             result["server_cpu_ms_per_request"] = round(sum(used.values()) * 1000 / len(got), 1)
