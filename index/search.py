@@ -49,7 +49,8 @@ import numpy as np
 
 from index.fusion import FusionParams, Structure, pick_units, rank_groups
 from index.lexical import LexicalIndex, VietBM25Retriever, unit_node
-from index.text import ABBREVIATION_PAIRS, ABBREVIATIONS, expand_abbreviations, has_diacritics
+from index.text import (ABBREVIATION_PAIRS, ABBREVIATIONS, expand_abbreviations, fold_tokens, has_diacritics,
+                        paraphrases)
 from index.units import (UNITS_VERSION, Unit, build_chunks, build_units, doc_context, doc_lex_text, doc_meta,
                          synthesize)
 from ingest.vietnamese import fold
@@ -404,6 +405,10 @@ class Searcher:
             dense_text = restored
             syl_text = " ".join([restored, text])
         fold_text = " ".join([text, *used])
+        said = paraphrases(" ".join(fold_tokens(expanded)))
+        if said:  # officers' words → the texts' words, for BM25 only (index.text.PARAPHRASES)
+            syl_text = " ".join([syl_text, *said])
+            fold_text = " ".join([fold_text, *(fold(x) for x in said)])
         p = QueryPlan(question=question, text=text, expanded=expanded, accented=accented,
                       dense_text=dense_text, syl_text=syl_text, fold_text=fold_text, as_of=day,
                       past=as_of is not None and as_of < today)

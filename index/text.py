@@ -148,6 +148,49 @@ def fold_tokens(text: str) -> list[str]:
     return [_fold_word(t) for t in lex_tokens(text)]
 
 
+# How officers say it → how the texts say it (general usage, not taken from any question set).
+# The legal words are added to the lexical queries only (BM25 on syllables and folded syllables):
+# "xin phép" finds "được … đồng ý", "bao lâu" finds "thời hạn", "giáo viên" finds "nhà giáo".
+# Keys are folded phrases matched on word boundaries, so questions typed without marks match too.
+PARAPHRASES: dict[str, str] = {
+    "xin phep": "đồng ý cho phép",
+    "bao lau": "thời hạn thời gian",
+    "may ngay": "thời hạn ngày làm việc",
+    "bao nhieu ngay": "thời hạn ngày làm việc",
+    "han chot": "thời hạn",
+    "han cuoi": "thời hạn",
+    "ai ky": "thẩm quyền quyết định ký",
+    "giay to": "hồ sơ",
+    "nop": "gửi",
+    "giao vien": "nhà giáo",
+    "thay giao": "nhà giáo",
+    "co giao": "nhà giáo",
+    "bac si": "thầy thuốc",
+    "cong an": "lực lượng vũ trang công an nhân dân",
+    "quan doi": "lực lượng vũ trang quân đội nhân dân",
+    "bo doi": "lực lượng vũ trang quân đội nhân dân",
+    "da mat": "truy tặng",
+    "da chet": "truy tặng",
+    "qua doi": "truy tặng",
+    "thu hoi": "hủy bỏ tước thu hồi",
+    "lam gia": "gian dối khai man",
+    "khai gian": "gian dối khai man",
+    "lanh dao": "người đứng đầu",
+    "thu truong": "người đứng đầu",
+    "de xuat": "đề nghị",
+    "truong hoc": "cơ sở giáo dục",
+    "benh vien": "cơ sở y tế",
+    "nuoc ngoai tang": "nhận hình thức khen thưởng của nước ngoài",
+}
+_PARAPHRASE_RX = re.compile(r"(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, PARAPHRASES), key=len, reverse=True))
+                            + r")(?![a-z0-9])")
+
+
+def paraphrases(folded: str) -> list[str]:
+    """The texts' words for the officers' phrases found in a folded, lower-case question."""
+    return list(dict.fromkeys(PARAPHRASES[m.group(1)] for m in _PARAPHRASE_RX.finditer(folded)))
+
+
 def has_diacritics(text: str) -> bool:
     """True when the question's words carry Vietnamese marks (abbreviations like CSTĐ and
     document codes like NĐ-CP do not count: "tieu chuan CSTĐCS" has none)."""
