@@ -103,6 +103,17 @@ def test_abstains_without_a_basis(assistant, question):
      "Mẫu báo cáo thành tích"),
     # A plan of another year than the held plans.
     ("Kế hoạch thi đua bầu cử của Đắk Lắk năm 2021 đặt chỉ tiêu gì?", "other-period", "2021"),
+    # Labour law and contact details, which no TĐKT text settles.
+    ("Được Bằng khen thì có được thêm mấy ngày nghỉ phép không?", "other-field", "nghỉ phép"),
+    ("Văn phòng Ban Thi đua - Khen thưởng tỉnh có số điện thoại nào?", "practical", "số điện thoại"),
+    # Records of awards made, not rules.
+    ("Năm 2023 tỉnh đã tặng Bằng khen cho những tập thể nào?", "records", "kết quả khen thưởng"),
+    # The award of an organisation with rules of its own.
+    ("Tiêu chuẩn Huy hiệu của Hội Cựu chiến binh là gì?", "outside-issuer", "Hội Cựu chiến binh"),
+    # A plan of a year of a province none of whose plans is held (Bắc Ninh's text is a Quy định).
+    ("Kế hoạch thi đua năm 2027 của tỉnh Bắc Ninh có những chỉ tiêu gì?", "outside-place", "Bắc Ninh"),
+    # A plan of another term than the held plans' titles say.
+    ("Kế hoạch thi đua bầu cử Đắk Lắk nhiệm kỳ 2016 - 2021 đặt chỉ tiêu gì?", "other-period", "2016-2021"),
     # Far in meaning from everything held.
     ("Cách nấu phở bò ngon nhất là gì?", "far-from-corpus", "tương đồng"),
     ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
@@ -126,6 +137,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # Everyday verbs and the initials officers type are not reasons to decline.
     ("QN: quỹ TĐKT tỉnh tối đa bn % chi thường xuyên?", "11/2021/QĐ-UBND", None),
     ("Cán bộ đang bị xem xét kỷ luật thì có được đưa vào danh sách đề nghị khen thưởng không?", None, None),
+    # A rule on who may be awarded, with a year: not a record.
+    ("Năm 2023, tập thể được tặng Cờ thi đua của Chính phủ phải đạt tiêu chuẩn gì?", "06/2022/QH15", None),
     # A held plan asked with its own year.
     ("Kế hoạch 157 của Cần Thơ năm 2025 chấm điểm thế nào?", "157/KH-UBND", None),
     # A held province named with "quy định": its own text answers.
