@@ -39,7 +39,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -319,6 +319,7 @@ class State:
         # file lock lets one of them sync while the others wait, then find the index up to date.
         with _index_lock(self.index_dir) if first else contextlib.nullcontext():
             a.searcher = Searcher(self.index_dir, embedder=embedder, catalog=lib.catalog, auto_sync=first)
+        _plan_once(a.searcher)
         self.timings.setdefault("searcher", time.perf_counter() - t)
         return a
 
@@ -582,7 +583,7 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
     # — the answering engine —
     @app.post("/ask", response_model=AskResponse, tags=["answer"],
               summary="Answer a question with numbered citations and their validity")
-    def ask(body: AskRequest) -> dict:
+    def ask(body: AskRequest) -> Any:
         as_of = date.fromisoformat(body.as_of) if body.as_of else None
         docs = _docs_filter(state, body.docs, "body")
         result = _call("ask", body.question, as_of=as_of, docs=docs)
@@ -590,7 +591,7 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
         for c in result.get("citations") or []:
             if c.get("doc") and not c.get("validity"):
                 c["validity"] = state.status(c["doc"], day)[0]
-        return result
+        return _json_response(result, AskResponse)
 
     @app.get("/search", response_model=SearchResponse, tags=["answer"],
              summary="Rank provisions for a query (no answer text)")
@@ -712,6 +713,93 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
 DOCS_ASSETS = "/docs-assets"
 
 
+def _shaped(data: dict, model: type[BaseModel]) -> dict:
+    """``data`` as ``model`` would serialise it (its fields first, in order, a missing one as its
+    default; then the extra keys): the response models here are lenient (extra="allow", loose
+    types), so for the dicts the Assistant returns this is what FastAPI's validation produced."""
+    out = {}
+    for name, f in model.model_fields.items():
+        if name in data:
+            v = data[name]
+        elif f.is_required():
+            raise KeyError(name)
+        else:
+            v = f.get_default(call_default_factory=True)
+        if name == "citations" and isinstance(v, list) and all(isinstance(c, dict) for c in v):
+            v = [_shaped(c, Citation) for c in v]
+        out[name] = v
+    for k, v in data.items():
+        if k not in out:
+            out[k] = v
+    return out
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "item") and hasattr(o, "dtype"):  # numpy scalars
+        return o.item()
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    return jsonable_encoder(o)
+
+
+def _json_response(data: dict, model: type[BaseModel]) -> Any:
+    """The answer as JSON bytes made here, in the request's worker thread, with orjson: returned as
+    a Response, FastAPI skips its response-model validation, a second hop through the thread
+    pool for a large dict (the model still documents the shape in /docs). Anything unexpected
+    (a field of the wrong type, an object orjson cannot write) goes the usual validated way."""
+    try:
+        import orjson
+
+        shaped = _shaped(data, model)
+        if not (isinstance(shaped.get("answer"), str) and isinstance(shaped.get("abstained"), bool)
+                and all(isinstance(c.get("n"), int) for c in shaped.get("citations") or ())):
+            return data
+        body = orjson.dumps(shaped, default=_json_default,
+                            option=orjson.OPT_NON_STR_KEYS)
+    except Exception:  # orjson missing, a required field absent, a value it cannot encode
+        return data
+    return Response(content=body, media_type="application/json")
+
+
+def _plan_once(searcher) -> None:
+    """Let a request's Searcher.plan be computed once: _embed_ahead plans the question to know the
+    text to embed, then Searcher.search plans it again under its lock. The plan _embed_ahead made
+    is kept for its thread and handed to the next plan() of the same thread with the same
+    arguments (a request's own search), then forgotten."""
+    if getattr(searcher, "_plan_once", False) or not hasattr(searcher, "plan"):
+        return
+    compute = searcher.plan
+    local = threading.local()
+
+    def key(question, as_of, docs):
+        return (question, as_of, tuple(docs) if docs is not None else None, searcher.today(),
+                id(getattr(searcher, "lexical", None)))
+
+    def plan(question, as_of=None, docs=None):
+        kept = getattr(local, "kept", None)
+        local.kept = None
+        if kept is not None:
+            try:
+                k = key(question, as_of, docs)
+            except TypeError:
+                k = None
+            if kept[0] == k:
+                return kept[1]
+        return compute(question, as_of, docs)
+
+    def plan_ahead(question, as_of=None, docs=None):
+        p = compute(question, as_of, docs)
+        try:
+            local.kept = (key(question, as_of, docs), p)
+        except TypeError:  # an unhashable argument: no keeping
+            local.kept = None
+        return p
+
+    searcher.plan = plan
+    searcher.plan_ahead = plan_ahead
+    searcher._plan_once = True
+
+
 def _embed_ahead(assistant, question: str, as_of, docs) -> None:
     """The question's vector, computed outside the Searcher's lock (see OnnxQueryEmbedder.embed_ahead)."""
     searcher = getattr(assistant, "searcher", None)
@@ -719,7 +807,8 @@ def _embed_ahead(assistant, question: str, as_of, docs) -> None:
     if not hasattr(emb, "embed_ahead"):
         return
     try:
-        text = searcher.plan(question, as_of, docs).dense_text  # the text Searcher.search embeds
+        planner = getattr(searcher, "plan_ahead", None) or searcher.plan
+        text = planner(question, as_of, docs).dense_text  # the text Searcher.search embeds
         if text in getattr(searcher, "_qcache", ()):
             return
         emb.embed_ahead(text)
