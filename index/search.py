@@ -182,8 +182,11 @@ def _hit(u: Unit, score: float, status=None, why: str = "", dense: float | None 
 # ---------------------------------------------------------------------------------------------
 # query analysis
 
-_OLD = re.compile(r"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban)\s+(cu|truoc day|truoc)\b")
-_NEW = re.compile(r"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban)\s+(moi|hien hanh)\b")
+# "luật cũ", also "luật thi đua khen thưởng cũ", "luật TĐKT trước đây" (abbreviations expanded)
+_SUBJECT = r"(?:[ ,]+(?:ve|thi dua|khen thuong|tdkt|-))*"
+_OLD = re.compile(rf"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban){_SUBJECT}\s+(?:moi (?:va|voi|so voi) )?"
+                  r"(cu|truoc day|truoc)\b")
+_NEW = re.compile(rf"\b(luat|nghi dinh|thong tu|quy dinh|quy che|van ban){_SUBJECT}\s+(moi|hien hanh)\b")
 _NOW = re.compile(r"\b(?:bay gio|hien nay|hien tai|con gia tri|con hieu luc|con duoc cong nhan)\b")
 _COMPARE = re.compile(r"\b(?:so sanh|khac gi|khac nhau|khac nhu the nao|khac cho nao|co gi khac|thay doi|va moi)\b")
 _OLD_TYPES = {"luat": ("Luật", "Văn bản hợp nhất"), "nghi dinh": ("Nghị định",), "thong tu": ("Thông tư",),

@@ -82,13 +82,19 @@ ABBREVIATIONS: dict[str, str] = {
     "ngnd": "nhà giáo nhân dân",
     "ngut": "nhà giáo ưu tú",
     "hđ": "hội đồng",  # typed with đ; "HD" is hướng dẫn
+    "gđ": "giám đốc",  # typed with đ; "GD" is giáo dục
+    "pgđ": "phó giám đốc",
+    "sncl": "sự nghiệp công lập",
 }
+# Keys typed with đ, which must not be matched folded ("hđ" hội đồng, not "hd" hướng dẫn).
+_D_KEYS = {k for k in ABBREVIATIONS if "đ" in k}
 # Two-word abbreviations ("CT UBND" = Chủ tịch Ủy ban nhân dân; alone "CT" is ambiguous).
 ABBREVIATION_PAIRS: dict[tuple[str, str], str] = {
     ("ct", "ubnd"): "chủ tịch ủy ban nhân dân",
     ("ct", "tinh"): "chủ tịch tỉnh",
     ("ct", "xa"): "chủ tịch xã",
     ("ct", "nuoc"): "chủ tịch nước",
+    ("p", "gđ"): "phó giám đốc",  # "P.GĐ"
 }
 # Chat shorthand seen in fast typing.
 SHORTHAND: dict[str, str] = {"ko": "không", "k": "không", "j": "gì", "dc": "được", "đc": "được", "vs": "với",
@@ -197,7 +203,7 @@ def has_diacritics(text: str) -> bool:
     for tok in _TOKEN.findall(fast_normalize(text)):
         if not _MARKED.search(tok):
             continue
-        f = fold(tok)
+        f = _key(tok)
         if f in ABBREVIATIONS or tok.isupper() and len(tok) <= 8:
             continue
         return True
@@ -219,17 +225,15 @@ def expand_abbreviations(text: str) -> tuple[str, list[str]]:
     for i, m in enumerate(matches):
         if i <= skip:
             continue
-        f = fold(m.group(0))
+        f = _key(m.group(0))
         rep = None
         before = text[m.start() - 1] if m.start() else " "
         after = text[m.end()] if m.end() < len(text) else " "
         if before in "/-" or after in "/-":
             continue  # part of a số hiệu ("03/2018/TT-BNG", "NĐ-CP")
-        if m.group(0).lower() == "hđ":
-            f = "hđ"
         if i + 1 < len(matches) and text[m.end():matches[i + 1].start()].strip() in ("", ".") and \
-                (f, fold(matches[i + 1].group(0))) in ABBREVIATION_PAIRS:
-            rep = ABBREVIATION_PAIRS[(f, fold(matches[i + 1].group(0)))]
+                (f, _key(matches[i + 1].group(0))) in ABBREVIATION_PAIRS:
+            rep = ABBREVIATION_PAIRS[(f, _key(matches[i + 1].group(0)))]
             end = matches[i + 1].end()
             skip = i + 1
         elif f in ABBREVIATIONS and not _is_word(m.group(0)):
@@ -246,6 +250,12 @@ def expand_abbreviations(text: str) -> tuple[str, list[str]]:
         pos = end
     out.append(text[pos:])
     return "".join(out), used
+
+
+def _key(tok: str) -> str:
+    """How a token is looked up among the abbreviations: folded, except the keys typed with đ."""
+    low = tok.lower()
+    return low if low in _D_KEYS else fold(tok)
 
 
 def _is_word(tok: str) -> bool:

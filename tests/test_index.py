@@ -62,6 +62,10 @@ def test_abbreviations_expand_accented_and_unaccented():
                  "lao động tiên tiến", "hoàn thành xuất sắc nhiệm vụ"):
         assert long in text
     assert expand_abbreviations("BK CT UBND tỉnh")[0] == "bằng khen chủ tịch ủy ban nhân dân tỉnh"
+    # typed with đ, GĐ is giám đốc; GD stays giáo dục's business (not expanded)
+    assert expand_abbreviations("P.GĐ đơn vị SNCL")[0] == "phó giám đốc đơn vị sự nghiệp công lập"
+    assert expand_abbreviations("PGĐ sở")[0] == "phó giám đốc sở"
+    assert expand_abbreviations("ngành GD")[0] == "ngành GD"
     # a số hiệu keeps its code; real words are never touched
     assert "03/2018/TT-BNG" in expand_abbreviations("Thông tư 03/2018/TT-BNG")[0]
     assert expand_abbreviations("khen thưởng đột xuất")[0] == "khen thưởng đột xuất"
@@ -301,6 +305,16 @@ def test_officers_words_find_the_texts_words(searcher):
               "can bo duoc to chuc nuoc ngoai tang huan chuong co phai xin phep khong"):
         top = [(h.doc, h.article) for h in searcher.search(q, k=5)]
         assert ("06/2022/QH15", 14) in top, (q, top)
+
+
+@pytest.mark.slow
+def test_old_law_named_with_its_subject(searcher):
+    # "luật thi đua khen thưởng cũ" (words between the type and "cũ") asks for the 2003 law (VBHN 16)
+    for q in ("Theo luật thi đua khen thưởng cũ, Giải thưởng Nhà nước có tặng cho người nước ngoài không?",
+              "luat thi dua khen thuong cu quy dinh giai thuong nha nuoc cho nguoi nuoc ngoai the nao"):
+        assert searcher.plan(q).old_types
+        top = searcher.search(q, k=3)[0]
+        assert (top.doc, top.article) == ("16/VBHN-VPQH", 66), (q, top.label)
 
 
 @pytest.mark.slow
