@@ -28,6 +28,7 @@ How a question is answered (``Searcher.search``):
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -659,14 +660,46 @@ def _state_path(index_dir: Path) -> Path:
     return Path(index_dir) / BM25_DIR
 
 
+SYNC_LOCK = ".sync.lock"
+
+
+@contextlib.contextmanager
+def index_write_lock(root: Path):
+    """One writer at a time per index folder, across processes. Embedded chroma is not safe with
+    two processes writing one collection: a `tdkt search` that finds the index stale while a
+    `tdkt ingest` (or a server starting) syncs it left a collection whose vectors chroma could no
+    longer read. A read-only folder gets no lock (nobody can write it anyway)."""
+    import fcntl
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fh = open(root / SYNC_LOCK, "a+")
+    except OSError:
+        yield
+        return
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def sync_index(root: str | Path, progress: bool = False, *, chroma_url: str | None = _UNSET,
                embedder=None) -> dict:
     """Bring chroma and the BM25 indexes in line with the DocumentStore under `root`.
 
     Incremental: chunks of removed or changed documents are deleted, new ones embedded and
     added (vectors of unchanged chunk texts are reused). With nothing changed it only compares
-    fingerprints and counts and returns ``{"changed": False, ...}``.
+    fingerprints and counts and returns ``{"changed": False, ...}``. Processes syncing the same
+    folder take turns (:func:`index_write_lock`): the later one finds the index up to date.
     """
+    with index_write_lock(Path(root)):
+        return _sync_index(Path(root), progress, chroma_url=chroma_url, embedder=embedder)
+
+
+def _sync_index(root: Path, progress: bool = False, *, chroma_url: str | None = _UNSET,
+                embedder=None) -> dict:
     from ingest.store import DocumentStore
 
     from index.vector import EmbeddingCache, VectorStore

@@ -403,6 +403,36 @@ def _copy_index(root: Path, dest: Path, with_chroma: bool = True) -> Path:
     return dest
 
 
+_SYNC = """
+import json, sys
+from index.search import sync_index
+res = sync_index(sys.argv[1], chroma_url=None)
+print(json.dumps({"changed": res["changed"], "chunks": res["chunks"]}))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_syncing_one_folder_take_turns(tdkt_index, tmp_path):
+    # A `tdkt search` finding the index stale while a `tdkt ingest` syncs it: both sync. Together
+    # they once left a collection whose vectors chroma could no longer read.
+    from index.search import Searcher
+    from index.vector import VectorStore
+
+    root, _ = tdkt_index
+    work = _copy_index(root, tmp_path / "idx", with_chroma=False)  # documents and cached vectors only
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen([sys.executable, "-c", _SYNC, str(work)], stdout=subprocess.PIPE, text=True,
+                              env=env, cwd=REPO) for _ in range(2)]
+    results = [json.loads(p.communicate(timeout=600)[0].strip().splitlines()[-1]) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert sorted(r["changed"] for r in results) == [False, True]  # one built it, the other found it built
+    vs = VectorStore(work, None)
+    got = vs.collection.get(include=["embeddings"])
+    assert len(got["ids"]) == len(set(got["ids"])) == vs.count() == results[0]["chunks"]
+    hits = Searcher(work, chroma_url=None).search("tiêu chuẩn chiến sĩ thi đua cơ sở", k=3)
+    assert (hits[0].doc, hits[0].article) == ("06/2022/QH15", 23)
+
+
 @pytest.mark.slow
 def test_changed_document_replaces_its_chunks(tdkt_index, tmp_path):
     from index.search import Searcher, sync_index
