@@ -367,6 +367,7 @@ class State:
             if not settings.get("TDKT_GENERATOR_URL"):  # the whole answer path and its lazy parts,
                 a.ask(WARM_QUESTION)                      # but no call to a remote generator
             self.timings["first_search"] = time.perf_counter() - t1
+            _freeze_heap()
             self.warm_error = None
             self.timings["warm"] = time.perf_counter() - t
             log.info("answering engine warm in %.1f s (%s)", self.timings["warm"],
@@ -392,6 +393,17 @@ class State:
 
 
 # ───────────────────────────────────────────── helpers ────────────────────────────────────────────
+
+def _freeze_heap() -> None:
+    """Move what the warm-up loaded (documents, units, indexes: ~200k objects) out of the cyclic
+    garbage collector's reach: a full collection walks all of it, 150-330 ms of one core on this
+    machine, and one falling in the middle of a request is that request's latency. Objects freed
+    by reference counting are still freed; only cycles among these are kept for good."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
 
 @contextlib.contextmanager
 def _index_lock(index_dir: Path):
@@ -526,6 +538,10 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
             state.warming = True
             threading.Thread(target=state.warm, name="tdkt-warm", daemon=True).start()
         yield
+        if balancer is not None:
+            log.info("keep-alive balancing: %d connection(s) closed to move clients to a less busy worker",
+                     balancer.closed)
+            balancer.close()
 
     docs_assets = _swagger_ui_dir()
     app = FastAPI(
@@ -537,6 +553,10 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
         lifespan=lifespan,
     )
     app.state.tdkt = state
+    from service import balance
+
+    balancer = balance.from_env()  # several workers: move keep-alive clients off the busiest one
+    app.state.balancer = balancer
 
     # — errors: always {"error": "<field>: <message>", "detail": …} —
     @app.exception_handler(RequestValidationError)
@@ -584,14 +604,22 @@ def create_app(index_dir: Path | str | None = None, *, warm: bool = False) -> Fa
     @app.post("/ask", response_model=AskResponse, tags=["answer"],
               summary="Answer a question with numbered citations and their validity")
     def ask(body: AskRequest) -> Any:
-        as_of = date.fromisoformat(body.as_of) if body.as_of else None
-        docs = _docs_filter(state, body.docs, "body")
-        result = _call("ask", body.question, as_of=as_of, docs=docs)
-        day = as_of or (date.fromisoformat(result["as_of"]) if result.get("as_of") else settings.today())
-        for c in result.get("citations") or []:
-            if c.get("doc") and not c.get("validity"):
-                c["validity"] = state.status(c["doc"], day)[0]
-        return _json_response(result, AskResponse)
+        if balancer is not None:
+            balancer.enter()
+        try:
+            as_of = date.fromisoformat(body.as_of) if body.as_of else None
+            docs = _docs_filter(state, body.docs, "body")
+            result = _call("ask", body.question, as_of=as_of, docs=docs)
+            day = as_of or (date.fromisoformat(result["as_of"]) if result.get("as_of") else settings.today())
+            for c in result.get("citations") or []:
+                if c.get("doc") and not c.get("validity"):
+                    c["validity"] = state.status(c["doc"], day)[0]
+            response = _json_response(result, AskResponse)
+        finally:
+            close = balancer is not None and balancer.leave()
+        if close and isinstance(response, Response):  # see service.balance
+            response.headers["Connection"] = "close"
+        return response
 
     @app.get("/search", response_model=SearchResponse, tags=["answer"],
              summary="Rank provisions for a query (no answer text)")
@@ -851,12 +879,19 @@ def serve(index_dir: Path | str | None, host: str = "127.0.0.1", port: int = 800
     if workers > 1:
         os.environ["TDKT_INDEX"] = str(settings.index_dir(str(index_dir) if index_dir else None).resolve())
         os.environ["TDKT_SERVE_WARM"] = "1" if warm else "0"
+        from service import balance
+
+        load_file = balance.create_file(workers)
+        os.environ[balance.ENV] = str(load_file)
         # uvicorn's supervisor pings each worker and replaces one that has not answered within
         # timeout_worker_healthcheck (default 5 s); the answer comes from a thread of the worker,
         # so on a busy 2-core machine a worker importing its engine (GIL held) missed it and was
         # killed mid warm-up, again and again. A minute still replaces a really hung worker.
-        uvicorn.run("service.api:worker_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="info", timeout_worker_healthcheck=60)
+        try:
+            uvicorn.run("service.api:worker_app", factory=True, host=host, port=port, workers=workers,
+                        log_level="info", timeout_worker_healthcheck=60)
+        finally:
+            load_file.unlink(missing_ok=True)
         return
     app = create_app(index_dir, warm=warm)
     uvicorn.run(app, host=host, port=port, log_level="info")
