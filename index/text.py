@@ -82,12 +82,9 @@ ABBREVIATIONS: dict[str, str] = {
     "ngnd": "nhà giáo nhân dân",
     "ngut": "nhà giáo ưu tú",
     "hđ": "hội đồng",  # typed with đ; "HD" is hướng dẫn
-    "gđ": "giám đốc",  # typed with đ; "GD" is giáo dục
-    "pgđ": "phó giám đốc",
+    "pgđ": "phó giám đốc",  # typed with đ ("GD" is giáo dục); "GĐ" alone is also gia đình: see the pairs
     "sncl": "sự nghiệp công lập",
 }
-# Keys typed with đ, which must not be matched folded ("hđ" hội đồng, not "hd" hướng dẫn).
-_D_KEYS = {k for k in ABBREVIATIONS if "đ" in k}
 # Two-word abbreviations ("CT UBND" = Chủ tịch Ủy ban nhân dân; alone "CT" is ambiguous).
 ABBREVIATION_PAIRS: dict[tuple[str, str], str] = {
     ("ct", "ubnd"): "chủ tịch ủy ban nhân dân",
@@ -95,7 +92,10 @@ ABBREVIATION_PAIRS: dict[tuple[str, str], str] = {
     ("ct", "xa"): "chủ tịch xã",
     ("ct", "nuoc"): "chủ tịch nước",
     ("p", "gđ"): "phó giám đốc",  # "P.GĐ"
+    ("ho", "gđ"): "hộ gia đình",  # "hộ GĐ"
 }
+# Keys typed with đ, which must not be matched folded ("hđ" hội đồng, not "hd" hướng dẫn).
+_D_KEYS = {k for k in ABBREVIATIONS if "đ" in k} | {w for pair in ABBREVIATION_PAIRS for w in pair if "đ" in w}
 # Chat shorthand seen in fast typing.
 SHORTHAND: dict[str, str] = {"ko": "không", "k": "không", "j": "gì", "dc": "được", "đc": "được", "vs": "với",
                              "bn": "bao nhiêu", "bnh": "bao nhiêu", "dk": "điều kiện", "đk": "điều kiện",

@@ -590,8 +590,13 @@ class Assistant:
         return frozenset(_words(p) for meta in self.searcher.lexical.doc_meta.values() for p in meta.get("places", []))
 
     def _named_places(self, question: str) -> list[tuple[str, str]]:
+        """(held số hiệu, place) of the held provincial texts whose province the question names, in
+        full or by the initials officers type ("BN:" Bắc Ninh)."""
         f = " ".join(re.findall(r"[a-z0-9]+", fold(question)))
-        return [(doc, place) for doc, place, fp in self._places if re.search(rf"(?<![a-z]){re.escape(fp)}(?![a-z])", f)]
+        coded = {d for tok in re.findall(r"[^\W\d_]+", question) if tok.isupper()
+                 for d in self.searcher._place_codes.get(fold(tok).upper(), ())}
+        return [(doc, place) for doc, place, fp in self._places
+                if doc in coded or re.search(rf"(?<![a-z]){re.escape(fp)}(?![a-z])", f)]
 
     def _delegated(self, question: str, toks: list[str], accented: bool, provisions: list[Provision],
                    provisions_all: list[Provision] = ()) -> tuple[Provision, str, str] | None:
@@ -633,7 +638,8 @@ class Assistant:
         if not only:
             return None
         # "Bắc Ninh quy định chi tiết …": the named province's own text may hold the details.
-        topic = {t for t in toks if not _is_asking(t, accented) and fold(t) not in _MARKERS}
+        topic = {t for t in toks if not _is_asking(t, accented) and fold(t) not in _MARKERS
+                 and fold(t).upper() not in self.searcher._place_codes}  # "BN:" names the province
         for doc in self._named_places(question):
             topic_here = topic - set(tokens(doc[1] if accented else fold(doc[1])))
             for p in provisions_all:

@@ -137,6 +137,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # Everyday verbs and the initials officers type are not reasons to decline.
     ("QN: quỹ TĐKT tỉnh tối đa bn % chi thường xuyên?", "11/2021/QĐ-UBND", None),
     ("Cán bộ đang bị xem xét kỷ luật thì có được đưa vào danh sách đề nghị khen thưởng không?", None, None),
+    # A province typed by its initials ("BN:") has its own text for what the Luật leaves to it.
+    ("BN: hộ GĐ muốn được tặng Giấy khen thì cần tiêu chuẩn nào?", "86/2025/QĐ-UBND", 4),
     # A rule on who may be awarded, with a year: not a record.
     ("Năm 2023, tập thể được tặng Cờ thi đua của Chính phủ phải đạt tiêu chuẩn gì?", "06/2022/QH15", None),
     # A held plan asked with its own year.
