@@ -28,7 +28,10 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    year, which unit led, when a ceremony was held;
 5. the question is far in meaning from every retrieved provision (e5 cosine below a floor:
    "thủ tục cấp giấy chứng nhận quyền sử dụng đất");
-6. almost none of the question's content words is found in the best provisions.
+6. almost none of the question's content words is found in the best provisions;
+7. it asks a figure by its unit ("bao nhiêu cm", "mấy con") that no retrieved provision states.
+   (When the cited provisions lack it but another retrieved one states it, that one is cited
+   too: "Bằng khen … kèm bao nhiêu tiền" cites the decree's amount beside the Luật's article.)
 
 Rules and thresholds were tuned on the dev split of eval/questions/tdkt.jsonl only. (Written blind
 to the system, the third dev batch measured how far they carry to new questions: 9 of its 41
@@ -193,6 +196,30 @@ _FORM_BY_KIND = re.compile(r"\b[Mm]ẫu ((?:báo cáo|tờ trình|biên bản|đ
 _FORM = re.compile(r"\b[Mm]ẫu(?: số)?\s*0?(\d{1,2})\b")
 
 
+# Quantities a question asks for by their unit ("bao nhiêu cm", "mấy con", "bao nhiêu tiền") and how
+# a provision states one (folded). A provision that answers states a number with that unit.
+_NUMBER = r"(?:\d+(?:[.,]\d+)?|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|nua)"
+_FIGURE_UNITS = {
+    "cm": r"cm|centimet|xentimet|milimet|mm",
+    "tien": r"dong|trieu|nghin|lan muc luong|muc luong co so",
+    "dong": r"dong|trieu|nghin|lan muc luong|muc luong co so",
+    "phan tram": r"phan tram",
+    "con": r"con",
+    "thang": r"thang",
+    "ngay": r"ngay",
+    "nam": r"nam",
+    "lan": r"lan",
+    "bo": r"bo|ban",
+    "phieu": r"phieu|phan tram",
+}
+_ASKS_FIGURE = re.compile(r"\b(?:bao nhieu|may)\s+(" + "|".join(sorted(_FIGURE_UNITS, key=len, reverse=True)) + r")\b")
+_STATES_FIGURE = {u: re.compile(rf"\b{_NUMBER}\s*(?:[a-z]+\s+){{0,2}}?(?:{v})\b") for u, v in _FIGURE_UNITS.items()}
+
+
+def _figure_words(text: str) -> str:
+    return _words(text.replace("%", " phần trăm "))
+
+
 def _field(hit, name):
     return hit.get(name) if isinstance(hit, dict) else getattr(hit, name, None)
 
@@ -325,6 +352,13 @@ class Assistant:
         named = bool(ref is not None and ref.doc in lib.documents and (ref.article or ref.section))
         check = self._basis(question, hits, provisions, missing, forms, spans, named)
         basis = check["basis"]
+        chosen = [] if check["abstain"] else self._choose(hits, provisions, question)
+        if chosen and not named:
+            # 7. The question asks a figure ("bao nhiêu cm") that no retrieved provision states.
+            chosen, unit = self._with_asked_figures(question, chosen, provisions)
+            if unit:
+                check.update(abstain=True, reason="no-figure", pointer=None,
+                             why=f"Câu hỏi hỏi một con số (“{unit}”) mà không điều khoản nào tìm được nêu.")
         if check["abstain"]:
             answer = "Không tìm thấy căn cứ trong kho văn bản cho câu hỏi này."
             if missing or forms:
@@ -338,7 +372,6 @@ class Assistant:
                 "why": check["why"], "reason": check["reason"],
             }
 
-        chosen = self._choose(hits, provisions, question)
         citations = []
         lines = []
         for n, p in enumerate(chosen, start=1):
@@ -723,6 +756,23 @@ class Assistant:
                 chosen.append(p)
                 break
         return chosen
+
+    def _with_asked_figures(self, question: str, chosen: list[Provision],
+                            provisions: list[Provision]) -> tuple[list[Provision], str | None]:
+        """The citations, completed with the best retrieved provision that states each figure the
+        question asks by its unit ("bao nhiêu tiền": a provision with "… lần mức lương cơ sở")
+        when none of them does; and the unit no retrieved provision states (then decline)."""
+        asked = _ASKS_FIGURE.findall(_figure_words(question))
+        out = list(chosen)
+        for unit in dict.fromkeys(asked):
+            states = _STATES_FIGURE[unit]
+            if any(states.search(_figure_words(p.text)) for p in out):
+                continue
+            extra = next((p for p in provisions if p not in out and states.search(_figure_words(p.text))), None)
+            if extra is None:
+                return chosen, {"tien": "tiền", "phan tram": "phần trăm"}.get(unit, unit)
+            out.insert(1, extra)
+        return out[:MAX_CITATIONS + 1], None
 
     def _title(self, doc: str) -> str:
         entry = self.library.catalog.get(doc)

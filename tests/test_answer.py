@@ -114,6 +114,8 @@ def test_abstains_without_a_basis(assistant, question):
     ("Kế hoạch thi đua năm 2027 của tỉnh Bắc Ninh có những chỉ tiêu gì?", "outside-place", "Bắc Ninh"),
     # A plan of another term than the held plans' titles say.
     ("Kế hoạch thi đua bầu cử Đắk Lắk nhiệm kỳ 2016 - 2021 đặt chỉ tiêu gì?", "other-period", "2016-2021"),
+    # A figure asked by its unit that no retrieved provision states.
+    ("Huân chương Lao động hạng Nhì có đường kính bao nhiêu cm?", "no-figure", "cm"),
     # Far in meaning from everything held.
     ("Cách nấu phở bò ngon nhất là gì?", "far-from-corpus", "tương đồng"),
     ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
@@ -137,6 +139,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # Everyday verbs and the initials officers type are not reasons to decline.
     ("QN: quỹ TĐKT tỉnh tối đa bn % chi thường xuyên?", "11/2021/QĐ-UBND", None),
     ("Cán bộ đang bị xem xét kỷ luật thì có được đưa vào danh sách đề nghị khen thưởng không?", None, None),
+    # "bao nhiêu tiền": the Luật's article on the award leads, the decree's amount is cited beside it.
+    ("Bằng khen của Chủ tịch UBND cấp tỉnh kèm bao nhiêu tiền?", "152/2025/NĐ-CP", 54),
     # A province typed by its initials ("BN:") has its own text for what the Luật leaves to it.
     ("BN: hộ GĐ muốn được tặng Giấy khen thì cần tiêu chuẩn nào?", "86/2025/QĐ-UBND", 4),
     # A rule on who may be awarded, with a year: not a record.
