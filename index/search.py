@@ -276,8 +276,11 @@ class Searcher:
         self._qcache: dict[str, np.ndarray] = {}  # question text → e5 vector (small FIFO)
         bm25 = self.index_dir / BM25_DIR
         state = LexicalIndex.read_state(bm25)
+        from index.vector import collection_name
+
         if auto_sync and (self.index_dir / "documents").exists() and (
                 state is None or state.get("units_version") != UNITS_VERSION
+                or state.get("collection") != collection_name(self.index_dir, self.chroma_url)
                 or state.get("fingerprint") != _fingerprint(self.index_dir)):
             log.warning("search index of %s is missing or stale: syncing", self.index_dir)
             sync_index(self.index_dir, chroma_url=self.chroma_url)
@@ -810,6 +813,12 @@ def _sync_index(root: Path, progress: bool = False, *, chroma_url: str | None = 
         n_units = state.get("units", 0)
         lex = None
     total = vs.count()
+    old_name = state.get("collection")
+    if old_name and old_name != vs.name and state.get("chroma_url") == url:
+        try:  # a collection of an earlier graph build (index.vector.HNSW_BUILD): its vectors are re-added
+            vs.client.delete_collection(old_name)
+        except Exception as exc:  # already gone
+            log.info("old collection %s not dropped: %s", old_name, exc)
     new_state = {"fingerprint": fp, "units_version": UNITS_VERSION, "collection": vs.name, "chroma_url": url,
                  "chunks": chunk_counts, "chunks_total": total, "units": n_units,
                  "synced_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
