@@ -315,10 +315,10 @@ class State:
         a = Assistant(self.index_dir)
         a.library = lib  # the Library already loaded, documents and catalog
         # Only the first engine may sync a stale index itself: later ones follow a `tdkt ingest`
-        # that is writing the index at that moment. Several worker processes start together: a
-        # file lock lets one of them sync while the others wait, then find the index up to date.
-        with _index_lock(self.index_dir) if first else contextlib.nullcontext():
-            a.searcher = Searcher(self.index_dir, embedder=embedder, catalog=lib.catalog, auto_sync=first)
+        # that is writing the index at that moment. Several worker processes start together:
+        # sync_index's lock (index.search.index_write_lock) lets one of them sync while the others
+        # wait, then find the index up to date.
+        a.searcher = Searcher(self.index_dir, embedder=embedder, catalog=lib.catalog, auto_sync=first)
         _plan_once(a.searcher)
         self.timings.setdefault("searcher", time.perf_counter() - t)
         return a
@@ -403,25 +403,6 @@ def _freeze_heap() -> None:
 
     gc.collect()
     gc.freeze()
-
-
-@contextlib.contextmanager
-def _index_lock(index_dir: Path):
-    """An exclusive lock between the server processes of one index folder (none if the folder
-    is read-only: then nobody can sync it anyway)."""
-    import fcntl
-
-    try:
-        fh = open(Path(index_dir) / ".serve.lock", "a+")
-    except OSError:
-        yield
-        return
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _validation_error(loc: tuple, msg: str, value: Any = None) -> RequestValidationError:
