@@ -428,9 +428,7 @@ class Searcher:
                 seen.append(h)
         p.mentions = seen
         f = fold(text)
-        p.places = sorted({d for rx, d in self._places if rx.search(f)}
-                          | {d for tok in re.findall(r"[^\W\d_]+", text) for d in self._place_codes.get(fold(tok).upper(), ())
-                             if tok.isupper()})
+        p.places = sorted({d for rx, d in self._places if rx.search(f)} | self.coded_places(text))
         olds = tuple(t for m in _OLD.finditer(f) for t in _OLD_TYPES[m.group(1)])
         news = tuple(t for m in _NEW.finditer(f) for t in _OLD_TYPES[m.group(1)])
         p.old_types, p.new_types = olds, news
@@ -458,6 +456,15 @@ class Searcher:
             keep = {self._held(d) or d for d in docs}
             p.docs = keep
         return p
+
+    def coded_places(self, text: str) -> set[str]:
+        """Held documents of the provinces and ministries the text names by the initials officers
+        type in capitals ("QN:", "BNG")."""
+        return {d for tok in re.findall(r"[^\W\d_]+", text) if tok.isupper()
+                for d in self._place_codes.get(fold(tok).upper(), ())}
+
+    def is_place_code(self, token: str) -> bool:
+        return fold(token).upper() in self._place_codes
 
     def _resolve_ref(self, ref) -> int | None:
         """Unit index of the provision a reference names (falling back to its clause/article)."""
