@@ -621,21 +621,65 @@ class Searcher:
             hits.append(_hit(u, sc, self.status(u.doc, plan.as_of), dense=dense[ui]))
             taken.add(ui)
         if plan.compare:
-            hits = self._side_by_side(hits, plan)
+            hits = self._side_by_side(hits, plan, dense, syl, fol, p)
         return hits[:k]
 
-    def _side_by_side(self, hits: list[Hit], plan: QueryPlan) -> list[Hit]:
+    def _side_by_side(self, hits: list[Hit], plan: QueryPlan, dense: np.ndarray, syl: np.ndarray,
+                      fol: np.ndarray, p: FusionParams) -> list[Hit]:
         """A comparison of the old and the new text: the best provision of each side among the first
-        two (a trainer's "luật cũ và luật mới khác gì" needs both, not five of the new law first)."""
+        two (a trainer's "luật cũ và luật mới khác gì" needs both, not five of the new law first).
+
+        The old side is the old text's counterpart of the best new provision when one stands out:
+        the question's words often fit a neighbouring old article better ("Tỉnh Anh hùng" asked
+        side by side finds the old law's Điều 58 on the honours in general before its Điều 58a on
+        the provinces), while the new article's own text finds its old twin."""
         def old(h: Hit) -> bool:
             entry = self.catalog.get_exact(h.doc)
             return h.in_force is False and entry is not None and entry.type in plan.old_types
 
+        new_i = next((i for i, h in enumerate(hits) if h.in_force is not False), None)
+        old_i = next((i for i, h in enumerate(hits) if old(h)), None)
+        twin = None
+        if new_i is not None:
+            twin = self._old_counterpart(hits[new_i], None if old_i is None else hits[old_i],
+                                         plan, dense, syl, fol, p)
+        if twin is not None:  # the new provision, its twin, then the rest in their order
+            lead = hits[new_i]
+            g_twin = self.struct.group_of[self._unit_ids[twin.id]]
+            return [lead, twin] + [h for h in hits if h is not lead
+                                   and self.struct.group_of[self._unit_ids[h.id]] != g_twin]
         for side in (old, lambda h: h.in_force is not False):
             i = next((i for i, h in enumerate(hits) if side(h)), None)
             if i is not None and i > 1:
                 hits.insert(1, hits.pop(i))
         return hits
+
+    def _old_counterpart(self, new: Hit, chosen: Hit | None, plan: QueryPlan, dense: np.ndarray,
+                         syl: np.ndarray, fol: np.ndarray, p: FusionParams) -> Hit | None:
+        """The provision of the old text (of a type the question names) that says what the new
+        hit's article says: its heading and opening words searched as a query, over the old text's
+        articles only. None when the question's own best old provision (`chosen`) is among the
+        near-equal twins (the three classes of one order read alike)."""
+        st = self.struct
+        g_new = st.group_of[self._unit_ids[new.id]]
+        article = self.units[st.group_unit[g_new]]
+        olds = {d for d in self.held if (s := self.status(d, plan.as_of)) is not None and not s.in_force
+                and (e := self.catalog.get_exact(d)) is not None and e.type in plan.old_types}
+        if not olds or not article.lex_text:
+            return None
+        # the heading and opening words say what an article is about; its later clauses are
+        # often shared with its neighbours (the three classes of one order)
+        scores = self._bm25_syl.scores(article.lex_text[:200])
+        groups = [g for g in range(st.n_groups) if st.doc_of_group[g] in olds]
+        ranked = sorted(((float(scores[st.group_unit[g]]), g) for g in groups), reverse=True)
+        if not ranked or ranked[0][0] <= 0:
+            return None
+        near = {g for sc, g in ranked[:5] if sc >= ranked[0][0] / 1.5}
+        if chosen is not None and st.group_of[self._unit_ids[chosen.id]] in near:
+            return None  # the question's own pick is as good a twin as any
+        ui = pick_units(st, ranked[0][1], dense, syl, fol, p)[0][0]
+        u = self.units[ui]
+        return _hit(u, new.score, self.status(u.doc, plan.as_of), dense=dense[ui], why="counterpart")
 
     # -- public --------------------------------------------------------------------------------
 

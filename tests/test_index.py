@@ -353,6 +353,11 @@ def test_as_of_prefers_the_text_in_force_then(searcher):
     # old and new side by side: the best of each text among the first two
     both = searcher.search("Tiêu chuẩn Tập thể lao động xuất sắc ở luật cũ và luật mới khác gì?", k=5)
     assert {h.doc for h in both[:2]} == {"16/VBHN-VPQH", "06/2022/QH15"}, _top_articles(both)
+    # the old side is the new article's twin (the old law's Điều 58a on the provinces), not the
+    # neighbouring Điều 58 on the honours in general that the question's words fit better
+    twins = searcher.search("Danh hiệu Thành phố Anh hùng: luật mới so với luật cũ có gì khác?", k=5)
+    assert {(h.doc, h.article) for h in twins[:2]} == {("06/2022/QH15", 60), ("16/VBHN-VPQH", "58a")}, \
+        _top_articles(twins)
     # what becomes now of an award of the old law: the new law's transitional article
     now_of_old = searcher.search("Huân chương tặng theo luật cũ thì bây giờ còn giá trị không?", k=3)
     assert any(h.doc == "06/2022/QH15" and h.article == 95 for h in now_of_old), _top_articles(now_of_old)
