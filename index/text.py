@@ -187,6 +187,9 @@ PARAPHRASES: dict[str, str] = {
     "truong hoc": "cơ sở giáo dục",
     "benh vien": "cơ sở y tế",
     "nuoc ngoai tang": "nhận hình thức khen thưởng của nước ngoài",
+    "bao nhieu tien": "mức tiền thưởng",
+    "may bo": "số lượng hồ sơ",
+    "bao nhieu bo": "số lượng hồ sơ",
 }
 _PARAPHRASE_RX = re.compile(r"(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, PARAPHRASES), key=len, reverse=True))
                             + r")(?![a-z0-9])")
