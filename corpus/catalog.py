@@ -138,16 +138,20 @@ def normalize_doc(doc: str) -> str:
     return "".join(out)
 
 
+# The type a số hiệu's code implies (checked in this order on the printed form, so "ND-CP" is
+# read as "NĐ-CP"): the consolidated text of a law opens with "LUẬT" but is a Văn bản hợp nhất,
+# and a Nghị quyết of the Quốc hội ends in /QH like a Luật (hence after it, by its "NQ").
 _TYPE_BY_CODE = [
+    (re.compile(r"VBHN"), "Văn bản hợp nhất"),
     (re.compile(r"/QH\d*$"), "Luật"),
-    (re.compile(r"/NĐ-"), "Nghị định"),
-    (re.compile(r"/TT(LT)?-"), "Thông tư"),
-    (re.compile(r"/QĐ-"), "Quyết định"),
-    (re.compile(r"/KH-"), "Kế hoạch"),
-    (re.compile(r"/VBHN-"), "Văn bản hợp nhất"),
-    (re.compile(r"/CT-"), "Chỉ thị"),
-    (re.compile(r"/HD-"), "Hướng dẫn"),
-    (re.compile(r"/NQ-|/\d{4}/QH\d+$"), "Nghị quyết"),
+    (re.compile(r"NĐ-CP$|/NĐ-"), "Nghị định"),
+    (re.compile(r"NQ-"), "Nghị quyết"),
+    (re.compile(r"TTLT-"), "Thông tư liên tịch"),
+    (re.compile(r"/TT-"), "Thông tư"),
+    (re.compile(r"QĐ-|-QĐ/|QĐ/"), "Quyết định"),
+    (re.compile(r"/CT-|CT-TTg|-CT/"), "Chỉ thị"),
+    (re.compile(r"KH-"), "Kế hoạch"),
+    (re.compile(r"HD-"), "Hướng dẫn"),
 ]
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from corpus.catalog import type_of_doc
 from ingest.model import DocumentInfo, Paragraph
 
 # "Số: 152/2025/NĐ-CP", "Luật số: 06/2022/QH15", "CHÍNH PHỦ___ Số: 170/2025/NĐ-CP | …": the colon
@@ -39,21 +40,6 @@ TYPE_WORDS = [
     ("CÔNG VĂN", "Công văn"),
 ]
 
-# The type follows from the số hiệu's suffix when the name line is missing or misleading
-# (the consolidated text of a law opens with "LUẬT" but is a Văn bản hợp nhất).
-_TYPE_FROM_NUMBER = [
-    (re.compile(r"VBHN"), "Văn bản hợp nhất"),
-    (re.compile(r"/QH\d+$"), "Luật"),
-    (re.compile(r"N[ĐD]-CP$"), "Nghị định"),
-    (re.compile(r"/NQ-|NQ-"), "Nghị quyết"),
-    (re.compile(r"TTLT-"), "Thông tư liên tịch"),
-    (re.compile(r"/TT-"), "Thông tư"),
-    (re.compile(r"Q[ĐD]-|-Q[ĐD]/|Q[ĐD]/"), "Quyết định"),
-    (re.compile(r"/CT-|CT-TTg"), "Chỉ thị"),
-    (re.compile(r"/KH-|KH-"), "Kế hoạch"),
-    (re.compile(r"/HD-|HD-"), "Hướng dẫn"),
-]
-
 _TITLE_STOP = re.compile(
     r"^(?:Căn cứ|Thực hiện|Theo đề nghị|Trên cơ sở|Để |Nhằm |Chính phủ ban hành|Quốc hội ban hành|"
     r"Luật này|Bộ trưởng|\(Ban hành|\(Kèm theo|Ủy ban nhân dân|ỦY BAN NHÂN DÂN|Điều|Chương|I\.\s)"
@@ -74,10 +60,8 @@ def _iso(d: str, m: str, y: str) -> str | None:
 
 
 def type_from_number(doc: str) -> str | None:
-    for pattern, name in _TYPE_FROM_NUMBER:
-        if pattern.search(doc):
-            return name
-    return None
+    """The type the số hiệu's code implies (when the name line is missing or misleading)."""
+    return type_of_doc(doc)
 
 
 def _match_type(text: str) -> tuple[str, str] | None:

@@ -18,6 +18,7 @@ from corpus.catalog import (
     fold,
     normalize_doc,
     to_json,
+    type_of_doc,
 )
 
 HELD_FILES = [
@@ -405,3 +406,23 @@ def test_bad_user_catalog_names_file_and_field(tmp_path, body, field):
 def test_missing_user_catalog(tmp_path):
     with pytest.raises(CatalogError, match="not found"):
         Catalog.load([tmp_path / "nope.yaml"], use_env=False)
+
+
+@pytest.mark.parametrize("number, expected", [
+    ("152/2025/ND-CP", "Nghị định"),  # typed without Đ
+    ("Số: 170/2025/NĐ-CP", "Nghị định"),
+    ("06/2022/QH15", "Luật"),
+    ("16/VBHN-VPQH", "Văn bản hợp nhất"),  # opens with "LUẬT" but is a consolidated text
+    ("01/2019/TTLT-BNV-BTC", "Thông tư liên tịch"),
+    ("03/2018/TT-BNG", "Thông tư"),
+    ("86/2025/qd-ubnd", "Quyết định"),
+    ("41-CT/TW", "Chỉ thị"),
+    ("0125/KH-UBND", "Kế hoạch"),
+    ("12/2019/NQ-HĐND", "Nghị quyết"),
+    ("Quyết định khen thưởng", None),
+])
+def test_the_type_a_so_hieu_implies_is_read_the_same_by_ingest_and_catalog(number, expected):
+    from ingest.header import type_from_number
+
+    assert type_of_doc(number) == expected
+    assert type_from_number(number) == expected
