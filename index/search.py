@@ -602,9 +602,12 @@ class Searcher:
         order = np.argsort(-g_scores, kind="stable")
         cands: list[tuple[float, int, int, int]] = []  # (score, -group rank, -pick rank, unit)
         n_primary = 0
+        partner = not (plan.compare or plan.mentions or plan.places or plan.docs or plan.old_types
+                       or plan.ref_unit is not None)
+        reach = k + self.PARTNER_REACH if partner else k  # the partner text's hit may lie beyond k
         for rank_, g in enumerate(order):
             gs = float(g_scores[g])
-            if not np.isfinite(gs) or n_primary >= k:
+            if not np.isfinite(gs) or n_primary >= reach:
                 break
             for j, (ui, r) in enumerate(pick_units(st, int(g), dense, syl, fol, p)):
                 if ui in taken:
@@ -613,7 +616,7 @@ class Searcher:
                 n_primary += j == 0
         cands.sort(reverse=True)
         for sc, _r, _j, ui in cands:
-            if len(hits) >= k:
+            if len(hits) >= reach:
                 break
             if ui in taken:
                 continue
@@ -622,7 +625,47 @@ class Searcher:
             taken.add(ui)
         if plan.compare:
             hits = self._side_by_side(hits, plan, dense, syl, fol, p)
+        elif partner:
+            hits = self._with_partner_text(hits, plan)
         return hits[:k]
+
+    # A question is answered by a Luật and the Nghị định that details it together more often than
+    # by five articles of one text (the dossier's channel in the decree, its copies in the law).
+    PARTNER_SLOT = 5
+    PARTNER_REACH = 10  # how many articles beyond k are looked at for it
+
+    def _with_partner_text(self, hits: list[Hit], plan: QueryPlan) -> list[Hit]:
+        """When the first PARTNER_SLOT articles all come from one text and a held national text
+        in force that details it (or that it details: catalog `guides`) has a hit further down,
+        that hit takes the last of those places."""
+        st = self.struct
+        firsts: list[int] = []  # index in hits of each article's first hit
+        seen: set[int] = set()
+        for i, h in enumerate(hits):
+            g = int(st.group_of[self._unit_ids[h.id]])
+            if g not in seen:
+                seen.add(g)
+                firsts.append(i)
+        n = self.PARTNER_SLOT
+        if len(firsts) <= n or len({hits[i].doc for i in firsts[:n]}) > 1:
+            return hits
+        top = hits[0].doc
+        entry = self.catalog.get_exact(top)
+        if entry is None:
+            return hits
+        related = {e.doc for e in self.catalog.guided_by(top)} | {r.doc for r in entry.guides}
+        partners = set()
+        for d in related:
+            held = self._held(d)
+            st_d = self.status(held, plan.as_of) if held else None
+            if held and st_d is not None and st_d.in_force and not self.lexical.doc_meta.get(held, {}).get("places"):
+                partners.add(held)
+        j = next((i for i in firsts[n:] if hits[i].doc in partners), None)
+        if j is None:
+            return hits
+        out = list(hits)
+        out.insert(firsts[n - 1], out.pop(j))
+        return out
 
     def _side_by_side(self, hits: list[Hit], plan: QueryPlan, dense: np.ndarray, syl: np.ndarray,
                       fol: np.ndarray, p: FusionParams) -> list[Hit]:
