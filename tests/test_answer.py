@@ -116,6 +116,14 @@ def test_abstains_without_a_basis(assistant, question):
     ("Kế hoạch thi đua bầu cử Đắk Lắk nhiệm kỳ 2016 - 2021 đặt chỉ tiêu gì?", "other-period", "2016-2021"),
     # A figure asked by its unit that no retrieved provision states.
     ("Huân chương Lao động hạng Nhì có đường kính bao nhiêu cm?", "no-figure", "cm"),
+    # An award no held text names, by kind and proper name.
+    ("Tiêu chuẩn xét tặng Giải thưởng Tạ Quang Bửu là gì?", "unknown-award", "Giải thưởng Tạ Quang Bửu"),
+    # Opinions and history are not in the texts.
+    ("Theo anh chị, quy định tỷ lệ Chiến sĩ thi đua cơ sở có bất cập gì?", "opinion", "ý kiến"),
+    ("Huân chương Hồ Chí Minh có nguồn gốc từ đâu?", "records", "lịch sử"),
+    # Probation is labour law; an office's document system is a practicality.
+    ("Nhân viên đang thử việc có được bình xét Lao động tiên tiến không?", "other-field", "thử việc"),
+    ("Gửi hồ sơ qua iDesk thì file tối đa bao nhiêu MB?", "practical", "iDesk"),
     # Far in meaning from everything held.
     ("Cách nấu phở bò ngon nhất là gì?", "far-from-corpus", "tương đồng"),
     ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
@@ -151,6 +159,9 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Quy định của Bắc Ninh về tiêu chuẩn Cờ thi đua của UBND tỉnh thế nào?", "86/2025/QĐ-UBND", None),
     # Asking who regulates: the delegating provision is the answer.
     ("Danh hiệu xã, phường tiêu biểu do ai quy định chi tiết tiêu chuẩn?", "06/2022/QH15", 29),
+    # A prize the corpus names; "xin ý kiến Ban Cán sự Đảng" is a step of the procedure, not an opinion.
+    ("Tiêu chuẩn xét tặng Giải thưởng Hồ Chí Minh là gì?", "06/2022/QH15", None),
+    ("Đề nghị Huân chương Độc lập có phải xin ý kiến Ban Cán sự Đảng trước khi trình không?", None, None),
     # The 2003 law is held as its consolidated text (VBHN 16).
     ("Luật 2003 quy định tiêu chuẩn Lao động tiên tiến thế nào?", "16/VBHN-VPQH", None),
 ])
