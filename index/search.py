@@ -149,7 +149,8 @@ class Hit:
     status: str | None = None  # validity of the document on the search date
     in_force: bool | None = None  # None: the catalog does not know the document
     snippet: str = ""
-    why: str = ""  # "reference" when the question named this provision
+    why: str = ""  # "reference": the question named it; "counterpart": the old twin of a new provision
+    # in a comparison; "cited": the provision of another text that the best hit cites
     dense: float | None = None  # cosine of the question to the provision's best chunk (None: not among the dense candidates)
 
     def to_dict(self, full: bool = True) -> dict[str, Any]:
@@ -304,6 +305,7 @@ class Searcher:
 
         self._held_by_key = {doc_key(d): d for d in self.held}
         self._unit_ids = {u.id: i for i, u in enumerate(self.units)}
+        self._cites_cache: dict[int, list[int]] = {}  # unit → the units of other texts it cites
         self._doc_units: dict[str, np.ndarray] = {}
         docs_arr = np.array([u.doc for u in self.units], dtype=object)
         for d in self.held:
@@ -626,8 +628,64 @@ class Searcher:
         if plan.compare:
             hits = self._side_by_side(hits, plan, dense, syl, fol, p)
         elif partner:
+            hits = self._with_referenced(hits, plan, dense, syl, fol, p)
             hits = self._with_partner_text(hits, plan)
         return hits[:k]
+
+    # "… cho cá nhân theo quy định tại điểm a khoản 1 Điều 38 của Luật Thi đua, khen thưởng": a
+    # decree's article names the Luật provision it details, and that provision answers with it.
+    _CITES = re.compile(r"(?:(?:điểm [a-zđ]|khoản \d+)(?:,? (?:và )?(?:điểm [a-zđ]|khoản \d+))* )?Điều \d+[a-z]?"
+                        r"(?: của| tại)? (?:Luật|Nghị định|Thông tư|Quyết định)[^.;:\n]{0,60}")
+
+    def _cited_by(self, ui: int) -> list[int]:
+        """Units of other texts that unit `ui` cites, in its own words or its article's lead-in."""
+        hit = self._cites_cache.get(ui)
+        if hit is not None:
+            return hit
+        from corpus.refs import parse_ref
+
+        u = self.units[ui]
+        article = self.units[self.struct.group_unit[self.struct.group_of[ui]]]
+        lead = article.lex_text.split("\n1.", 1)[0] if article is not u else ""
+        out: list[int] = []
+        for m in self._CITES.finditer(f"{lead}\n{u.lex_text}"):
+            ref = parse_ref(m.group(0), self.catalog)
+            if ref is None or ref.doc is None or self._held(ref.doc) in (None, u.doc):
+                continue
+            j = self._resolve_ref(ref)
+            if j is not None and j not in out:
+                out.append(j)
+        self._cites_cache[ui] = out
+        return out
+
+    def _with_referenced(self, hits: list[Hit], plan: QueryPlan, dense: np.ndarray, syl: np.ndarray,
+                         fol: np.ndarray, p: FusionParams) -> list[Hit]:
+        """The provision of another text in force that the best hit cites (the Luật point a decree's
+        criteria detail) takes the PARTNER_SLOT-th article place, unless it is already above."""
+        if not hits:
+            return hits
+        st = self.struct
+        cited = [j for j in self._cited_by(self._unit_ids[hits[0].id])
+                 if (s := self.status(self.units[j].doc, plan.as_of)) is not None and s.in_force]
+        if not cited:
+            return hits
+        j = cited[0]
+        g = int(st.group_of[j])
+        firsts: list[int] = []
+        seen: set[int] = set()
+        for i, h in enumerate(hits):
+            gi = int(st.group_of[self._unit_ids[h.id]])
+            if gi not in seen:
+                seen.add(gi)
+                firsts.append(i)
+        n = self.PARTNER_SLOT
+        top_groups = {int(st.group_of[self._unit_ids[hits[i].id]]) for i in firsts[:n]}
+        if g in top_groups or len(firsts) < n:
+            return hits
+        u = self.units[j]
+        at = firsts[n - 1]
+        cite = _hit(u, hits[at].score, self.status(u.doc, plan.as_of), dense=dense[j], why="cited")
+        return hits[:at] + [cite] + [h for h in hits[at:] if int(st.group_of[self._unit_ids[h.id]]) != g]
 
     # A question is answered by a Luật and the Nghị định that details it together more often than
     # by five articles of one text (the dossier's channel in the decree, its copies in the law).

@@ -547,3 +547,16 @@ def test_a_law_article_joins_five_of_its_decree(searcher):
     # a question that names its text keeps to it
     named = searcher.search("Theo NĐ 152, hồ sơ gửi Bộ Nội vụ trình Thủ tướng có phải kèm bản điện tử không?", k=10)
     assert {h.doc for h in named[:5]} == {"152/2025/NĐ-CP"}, _top_articles(named)
+
+
+@pytest.mark.slow
+def test_the_law_provision_a_decree_article_details_is_among_the_first(searcher):
+    # ND 152 Điều 15 sets the criteria "for individuals under điểm a khoản 1 Điều 38 of the Luật";
+    # the question's words fit the decree's other classes better than the Luật's article
+    hits = searcher.search("Cán bộ tiền khởi nghĩa từng giữ chức Vụ trưởng thì được xét Huân chương Độc lập hạng mấy?",
+                           k=10)
+    arts = list(dict.fromkeys((h.doc, h.article) for h in hits))
+    assert arts[0] == ("152/2025/NĐ-CP", 15), arts
+    assert ("06/2022/QH15", 38) in arts[:5], arts
+    cited = next(h for h in hits if (h.doc, h.article) == ("06/2022/QH15", 38))
+    assert (cited.clause, cited.point) == (1, "a") and cited.why == "cited"
