@@ -671,13 +671,7 @@ class Searcher:
             return hits
         j = cited[0]
         g = int(st.group_of[j])
-        firsts: list[int] = []
-        seen: set[int] = set()
-        for i, h in enumerate(hits):
-            gi = int(st.group_of[self._unit_ids[h.id]])
-            if gi not in seen:
-                seen.add(gi)
-                firsts.append(i)
+        firsts = self._article_starts(hits)
         n = self.PARTNER_SLOT
         top_groups = {int(st.group_of[self._unit_ids[hits[i].id]]) for i in firsts[:n]}
         if g in top_groups or len(firsts) < n:
@@ -692,18 +686,22 @@ class Searcher:
     PARTNER_SLOT = 5
     PARTNER_REACH = 10  # how many articles beyond k are looked at for it
 
+    def _article_starts(self, hits: list[Hit]) -> list[int]:
+        """Index in `hits` of each article's (group's) first hit: the article ranking."""
+        firsts: list[int] = []
+        seen: set[int] = set()
+        for i, h in enumerate(hits):
+            g = int(self.struct.group_of[self._unit_ids[h.id]])
+            if g not in seen:
+                seen.add(g)
+                firsts.append(i)
+        return firsts
+
     def _with_partner_text(self, hits: list[Hit], plan: QueryPlan) -> list[Hit]:
         """When the first PARTNER_SLOT articles all come from one text and a held national text
         in force that details it (or that it details: catalog `guides`) has a hit further down,
         that hit takes the last of those places."""
-        st = self.struct
-        firsts: list[int] = []  # index in hits of each article's first hit
-        seen: set[int] = set()
-        for i, h in enumerate(hits):
-            g = int(st.group_of[self._unit_ids[h.id]])
-            if g not in seen:
-                seen.add(g)
-                firsts.append(i)
+        firsts = self._article_starts(hits)
         n = self.PARTNER_SLOT
         if len(firsts) <= n or len({hits[i].doc for i in firsts[:n]}) > 1:
             return hits
