@@ -306,6 +306,7 @@ class Searcher:
         self._held_by_key = {doc_key(d): d for d in self.held}
         self._unit_ids = {u.id: i for i, u in enumerate(self.units)}
         self._cites_cache: dict[int, list[int]] = {}  # unit → the units of other texts it cites
+        self._citing_map: dict[int, list[int]] | None = None  # article group → units citing it
         self._doc_units: dict[str, np.ndarray] = {}
         docs_arr = np.array([u.doc for u in self.units], dtype=object)
         for d in self.held:
@@ -658,17 +659,41 @@ class Searcher:
         self._cites_cache[ui] = out
         return out
 
+    CITING_OF = 3  # the articles whose citing provisions are looked at
+
+    def _citing(self, group: int) -> list[int]:
+        """Units of other texts that cite a provision of article `group` (the decree's articles
+        that detail a Luật article), from every unit's citations, computed once."""
+        if self._citing_map is None:
+            m: dict[int, list[int]] = {}
+            for ui, u in enumerate(self.units):
+                if u.kind in ("article", "clause") and "Điều" in u.lex_text:
+                    for j in self._cited_by(ui):
+                        m.setdefault(int(self.struct.group_of[j]), []).append(ui)
+            self._citing_map = m
+        return self._citing_map.get(group, [])
+
     def _with_referenced(self, hits: list[Hit], plan: QueryPlan, dense: np.ndarray, syl: np.ndarray,
                          fol: np.ndarray, p: FusionParams) -> list[Hit]:
         """The provision of another text in force that the best hit cites (the Luật point a decree's
-        criteria detail) takes the PARTNER_SLOT-th article place, unless it is already above."""
+        criteria detail) takes the PARTNER_SLOT-th article place, unless it is already above; else
+        the provision of another text that cites the best hit's article and shares most of the
+        question's words ("mức tiền thưởng Huy chương quy định tại khoản 2 Điều 54 của Luật")."""
         if not hits:
             return hits
         st = self.struct
-        cited = [j for j in self._cited_by(self._unit_ids[hits[0].id])
-                 if (s := self.status(self.units[j].doc, plan.as_of)) is not None and s.in_force]
+
+        def in_force(j: int) -> bool:
+            s = self.status(self.units[j].doc, plan.as_of)
+            return s is not None and s.in_force
+
+        cited = [j for j in self._cited_by(self._unit_ids[hits[0].id]) if in_force(j)]
         if not cited:
-            return hits
+            tops = [int(st.group_of[self._unit_ids[hits[i].id]]) for i in self._article_starts(hits)[:self.CITING_OF]]
+            citing = [j for g in tops for j in self._citing(g) if in_force(j) and syl[j] > 0]
+            if not citing:
+                return hits
+            cited = [max(citing, key=lambda j: syl[j])]
         j = cited[0]
         g = int(st.group_of[j])
         firsts = self._article_starts(hits)

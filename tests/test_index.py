@@ -560,3 +560,14 @@ def test_the_law_provision_a_decree_article_details_is_among_the_first(searcher)
     assert ("06/2022/QH15", 38) in arts[:5], arts
     cited = next(h for h in hits if (h.doc, h.article) == ("06/2022/QH15", 38))
     assert (cited.clause, cited.point) == (1, "a") and cited.why == "cited"
+
+
+@pytest.mark.slow
+def test_the_decree_article_citing_a_found_law_article_is_among_the_first(searcher):
+    # ND 152 Điều 55 settles the money of "Huy chương quy định tại khoản 2 Điều 54 của Luật" without
+    # naming the medal; the Luật's list of medals (Điều 54) is found, and the decree's article with it
+    hits = searcher.search("Người được tặng Huy chương Quân kỳ quyết thắng nhận những hiện vật gì, kèm bao nhiêu tiền?",
+                           k=10)
+    arts = list(dict.fromkeys((h.doc, h.article) for h in hits))
+    assert ("06/2022/QH15", 54) in arts[:3], arts
+    assert ("152/2025/NĐ-CP", 55) in arts[:5], arts
