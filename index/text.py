@@ -53,6 +53,8 @@ ABBREVIATIONS: dict[str, str] = {
     "bnv": "Bộ Nội vụ",
     "snv": "Sở Nội vụ",
     "skkn": "sáng kiến kinh nghiệm",
+    "bc": "báo cáo",
+    "bctt": "báo cáo thành tích",
     "ttg": "Thủ tướng",
     "ttcp": "Thủ tướng Chính phủ",
     "cp": "Chính phủ",

@@ -498,7 +498,9 @@ class Assistant:
                 out.append(m.group(0))
         # "Mẫu báo cáo thành tích … của Đắk Lắk gồm những mục nào?": a form asked by its kind. It is
         # looked for among the annexed forms of the texts of the named documents or province.
-        m = _FORM_BY_KIND.search(question)
+        from index.text import expand_abbreviations
+
+        m = _FORM_BY_KIND.search(expand_abbreviations(question)[0])  # "mẫu BC thành tích"
         if m and not out:
             kind = _words(m.group(1))
             if not named:

@@ -101,6 +101,9 @@ def test_abstains_without_a_basis(assistant, question):
     # A form asked by its kind, of a province whose texts annex no such form.
     ("Mẫu báo cáo thành tích đề nghị Bằng khen của tỉnh Đắk Lắk gồm những mục nào?", "missing-form",
      "Mẫu báo cáo thành tích"),
+    # …typed in shorthand ("BC" is báo cáo).
+    ("Mẫu BC thành tích đề nghị khen thưởng cho hộ gia đình kèm NĐ 152 gồm những mục gì?", "missing-form",
+     "Mẫu báo cáo thành tích"),
     # A plan of another year than the held plans.
     ("Kế hoạch thi đua bầu cử của Đắk Lắk năm 2021 đặt chỉ tiêu gì?", "other-period", "2021"),
     # Labour law and contact details, which no TĐKT text settles.

@@ -67,6 +67,7 @@ def test_abbreviations_expand_accented_and_unaccented():
     assert expand_abbreviations("PGĐ sở")[0] == "phó giám đốc sở"
     assert expand_abbreviations("ngành GD")[0] == "ngành GD"
     assert expand_abbreviations("hộ GĐ được tặng GK")[0] == "hộ gia đình được tặng giấy khen"
+    assert expand_abbreviations("mẫu BC thành tích, BCTT")[0] == "mẫu báo cáo thành tích, báo cáo thành tích"
     # a số hiệu keeps its code; real words are never touched
     assert "03/2018/TT-BNG" in expand_abbreviations("Thông tư 03/2018/TT-BNG")[0]
     assert expand_abbreviations("khen thưởng đột xuất")[0] == "khen thưởng đột xuất"
