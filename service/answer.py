@@ -114,10 +114,11 @@ _OWN_AWARD = re.compile(r"\b(?:bang khen|giay khen|huy hieu|ky niem chuong|co th
 _ASKS_RULE = re.compile(r"\b(?:tieu chuan|dieu kien|quy che|thu tuc|ho so|quy trinh|xet tang|doi tuong)\b")
 # An award named by its kind and a proper name ("Giải thưởng Kovalevskaia", "Danh hiệu Doanh nhân văn
 # hóa", "Huy hiệu 50 năm tuổi Đảng"): the kind and the name's first word, as typed (a name starts
-# with a capital or a number; "huân chương lao động" typed in lower case is not checked).
+# with a capital or a number; "huân chương lao động" typed in lower case is not checked), or a
+# province's own award ("Huy hiệu tỉnh Quảng Nam").
 _NAMED_AWARD = re.compile(r"(?i:\b(?:giải thưởng|giai thuong|danh hiệu|danh hieu|huy hiệu|huy hieu|kỷ niệm chương|"
                           r"ky niem chuong|huân chương|huan chuong|huy chương|huy chuong))\s+[“\"']?"
-                          r"(?P<name>[^\W_][^\s,?.;:!“”\"'()]*)")
+                          r"(?P<place>(?i:tỉnh|tinh|thành phố|thanh pho)\s+)?(?P<name>[^\W_][^\s,?.;:!“”\"'()]*)")
 # Words that end an award's name in a question (folded).
 _AFTER_NAME = set("do cua cho duoc thi la theo co xet tang trao vao o tai khi va hay hoac can phai gom".split())
 # …when its criteria, money or procedure are asked (not whether such a prize may be organised).

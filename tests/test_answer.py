@@ -121,6 +121,7 @@ def test_abstains_without_a_basis(assistant, question):
     ("Huân chương Lao động hạng Nhì có đường kính bao nhiêu cm?", "no-figure", "cm"),
     # An award no held text names, by kind and proper name.
     ("Tiêu chuẩn xét tặng Giải thưởng Tạ Quang Bửu là gì?", "unknown-award", "Giải thưởng Tạ Quang Bửu"),
+    ("Tiêu chuẩn tặng Huy hiệu tỉnh Thanh Hóa là gì?", "unknown-award", "Huy hiệu tỉnh Thanh Hóa"),
     # Opinions and history are not in the texts.
     ("Theo anh chị, quy định tỷ lệ Chiến sĩ thi đua cơ sở có bất cập gì?", "opinion", "ý kiến"),
     ("Huân chương Hồ Chí Minh có nguồn gốc từ đâu?", "records", "lịch sử"),
@@ -164,6 +165,7 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Danh hiệu xã, phường tiêu biểu do ai quy định chi tiết tiêu chuẩn?", "06/2022/QH15", 29),
     # A prize the corpus names; "xin ý kiến Ban Cán sự Đảng" is a step of the procedure, not an opinion.
     ("Tiêu chuẩn xét tặng Giải thưởng Hồ Chí Minh là gì?", "06/2022/QH15", None),
+    ("Tiêu chuẩn danh hiệu Tỉnh Anh hùng là gì?", "06/2022/QH15", 60),
     ("Đề nghị Huân chương Độc lập có phải xin ý kiến Ban Cán sự Đảng trước khi trình không?", None, None),
     # The 2003 law is held as its consolidated text (VBHN 16).
     ("Luật 2003 quy định tiêu chuẩn Lao động tiên tiến thế nào?", "16/VBHN-VPQH", None),
