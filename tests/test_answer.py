@@ -166,6 +166,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # A prize the corpus names; "xin ý kiến Ban Cán sự Đảng" is a step of the procedure, not an opinion.
     ("Tiêu chuẩn xét tặng Giải thưởng Hồ Chí Minh là gì?", "06/2022/QH15", None),
     ("Tiêu chuẩn danh hiệu Tỉnh Anh hùng là gì?", "06/2022/QH15", 60),
+    # e5 reads it as far from everything (cosine 0.84), but the texts' words are there.
+    ("Diễn viên múa muốn được xét Nghệ sĩ nhân dân thì cần hoạt động nghệ thuật bao nhiêu năm?", "06/2022/QH15", None),
     ("Đề nghị Huân chương Độc lập có phải xin ý kiến Ban Cán sự Đảng trước khi trình không?", None, None),
     # The 2003 law is held as its consolidated text (VBHN 16).
     ("Luật 2003 quy định tiêu chuẩn Lao động tiên tiến thế nào?", "16/VBHN-VPQH", None),
