@@ -32,7 +32,8 @@ Whether there is a basis is judged by explainable checks, in order (the first th
 5. the question is far in meaning from every retrieved provision (e5 cosine below a floor:
    "cách dùng trộn thư trong Word") and less than half of its content words are found in them;
 6. almost none of the question's content words is found in the best provisions;
-7. it asks a figure by its unit ("bao nhiêu cm", "mấy con") that no retrieved provision states.
+7. it asks a figure by its unit ("bao nhiêu cm", "mấy con"), or an amount of money ("mức chi … là
+   bao nhiêu"), that no retrieved provision states.
    (When the cited provisions lack it but another retrieved one states it, that one is cited
    too: "Bằng khen … kèm bao nhiêu tiền" cites the decree's amount beside the Luật's article.)
 
@@ -258,7 +259,14 @@ _FIGURE_UNITS = {
     "phieu": r"phieu|phan tram",
 }
 _ASKS_FIGURE = re.compile(r"\b(?:bao nhieu|may)\s+(" + "|".join(sorted(_FIGURE_UNITS, key=len, reverse=True)) + r")\b")
+# "Mức chi bồi dưỡng … là bao nhiêu?": an amount of money asked without its unit (folded).
+_ASKS_AMOUNT = re.compile(r"\b(?:muc chi|muc ho tro|muc boi duong|muc thu|muc tien|so tien|kinh phi)\b"
+                          r"(?: [a-z0-9]+){0,12}? (?:la )?(?:bao nhieu|may)\b(?! (?:phan tram|lan|nam|ngay|thang))")
 _STATES_FIGURE = {u: re.compile(rf"\b{_NUMBER}\s*(?:[a-z]+\s+){{0,2}}?(?:{v})\b") for u, v in _FIGURE_UNITS.items()}
+# Money is stated as an amount ("5 triệu đồng", "1,5 lần mức lương cơ sở"): no free words between the
+# number and its unit, since folded "đồng" is also the "động" of "4. hoạt động", "hội đồng".
+_STATES_MONEY = re.compile(rf"\b\d[\d.,]*\s*(?:(?:trieu|nghin|ngan|ty)\s+)?dong\b|\b{_NUMBER}\s+lan muc luong\b")
+_STATES_FIGURE["tien"] = _STATES_FIGURE["dong"] = _STATES_MONEY
 
 
 @lru_cache(maxsize=8192)
@@ -837,7 +845,8 @@ class Assistant:
         """The citations, completed with the best retrieved provision that states each figure the
         question asks by its unit ("bao nhiêu tiền": a provision with "… lần mức lương cơ sở")
         when none of them does; and the unit no retrieved provision states (then decline)."""
-        asked = _ASKS_FIGURE.findall(_figure_words(question))
+        words = _figure_words(question)
+        asked = _ASKS_FIGURE.findall(words) or (["tien"] if _ASKS_AMOUNT.search(words) else [])
         out = list(chosen)
         for unit in dict.fromkeys(asked):
             states = _STATES_FIGURE[unit]

@@ -203,3 +203,17 @@ def test_rule_patterns():
     assert m and m.group("b").startswith("bo noi vu")
     assert not _RULE_BY.search(fold("Tiêu chuẩn Bằng khen của Thủ tướng Chính phủ quy định thế nào?"))
     assert not _RULE_BY.search(fold("Cờ thi đua của Chính phủ do Thủ tướng quyết định tặng?"))
+
+
+def test_money_is_read_as_an_amount():
+    from service.answer import _ASKS_AMOUNT, _STATES_FIGURE, _figure_words
+
+    money = _STATES_FIGURE["tien"]
+    assert money.search(_figure_words("được thưởng 1,5 lần mức lương cơ sở"))
+    assert money.search(_figure_words("mức chi tối đa 500.000 đồng/người"))
+    assert money.search(_figure_words("thưởng 5 triệu đồng"))
+    # folded "đồng" is also "động" and "hội đồng": a clause number before them is no amount
+    assert not money.search(_figure_words("4. Hoạt động của Hội đồng Thi đua - Khen thưởng"))
+    assert not money.search(_figure_words("1. Hội đồng Thi đua - Khen thưởng tỉnh"))
+    assert _ASKS_AMOUNT.search(_figure_words("Mức chi bồi dưỡng cho thành viên hội đồng một buổi họp là bao nhiêu?"))
+    assert not _ASKS_AMOUNT.search(_figure_words("Mức chi khen thưởng tối đa bao nhiêu phần trăm quỹ?"))
