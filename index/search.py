@@ -25,6 +25,13 @@ How a question is answered (``Searcher.search``):
    hidden, and not at all when the question names it. ``docs=[...]`` restricts the search.
 5. Each hit is the most specific unit that matches (a clause, a point, a plan sub-section),
    one or two per article; ``Hit.article`` is an int (or "58a"), ``Hit.clause`` an int.
+6. Companions in the first five articles (``Hit.why`` says which): an old/new comparison sets
+   the best new provision beside its old twin ("counterpart"); the provision of another text
+   that the best hit cites ("theo quy định tại điểm a khoản 1 Điều 38 của Luật"), or else one
+   that cites one of the first three articles, takes the fifth place ("cited"); and when the
+   first five all come from one text, the best hit of the text that details it (catalog
+   ``guides``: the Luật and its Nghị định) takes it. Not when the question names a text, a
+   place, the old law or a provision.
 """
 from __future__ import annotations
 
