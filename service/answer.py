@@ -105,6 +105,8 @@ OTHER_FIELDS = (
     "kết hôn", "ly hôn", "hộ tịch", "khai sinh", "hộ khẩu", "cư trú", "thừa kế", "giấy phép lái xe", "đăng ký xe",
     # probation, poverty lines, notarisation and legalisation, correcting an issued document
     "thử việc", "hộ nghèo", "chuẩn nghèo", "công chứng", "chứng thực", "hợp pháp hóa", "dịch thuật", "đính chính",
+    # the complaints procedure itself (the TĐKT texts only send complaints to that law)
+    "giải quyết lần đầu", "giải quyết lần hai", "khiếu nại lần đầu", "khiếu nại lần hai",
 )
 # Organisations that award under rules of their own (folded): a question about the criteria of
 # "Bằng khen của Tổng Liên đoàn", "Huy hiệu … của Trung ương Đoàn" needs those rules.

@@ -128,6 +128,8 @@ def test_abstains_without_a_basis(assistant, question):
     # Probation is labour law; an office's document system is a practicality.
     ("Nhân viên đang thử việc có được bình xét Lao động tiên tiến không?", "other-field", "thử việc"),
     ("Gửi hồ sơ qua iDesk thì file tối đa bao nhiêu MB?", "practical", "iDesk"),
+    # The complaints law's own procedure ("giải quyết lần đầu") is not in the TĐKT texts.
+    ("Khiếu nại về khen thưởng thì giải quyết lần đầu trong bao lâu?", "other-field", "giải quyết lần đầu"),
     # Far in meaning from everything held.
     ("Cách nấu phở bò ngon nhất là gì?", "far-from-corpus", "tương đồng"),
     ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
