@@ -636,7 +636,7 @@ class Searcher:
         if plan.compare:
             hits = self._side_by_side(hits, plan, dense, syl, fol, p)
         elif partner:
-            hits = self._with_referenced(hits, plan, dense, syl, fol, p)
+            hits = self._with_referenced(hits, plan, dense, syl)
             hits = self._with_partner_text(hits, plan)
         return hits[:k]
 
@@ -680,8 +680,7 @@ class Searcher:
             self._citing_map = m
         return self._citing_map.get(group, [])
 
-    def _with_referenced(self, hits: list[Hit], plan: QueryPlan, dense: np.ndarray, syl: np.ndarray,
-                         fol: np.ndarray, p: FusionParams) -> list[Hit]:
+    def _with_referenced(self, hits: list[Hit], plan: QueryPlan, dense: np.ndarray, syl: np.ndarray) -> list[Hit]:
         """The provision of another text in force that the best hit cites (the Luật point a decree's
         criteria detail) takes the PARTNER_SLOT-th article place, unless it is already above; else
         the provision of another text that cites the best hit's article and shares most of the
@@ -696,7 +695,8 @@ class Searcher:
 
         cited = [j for j in self._cited_by(self._unit_ids[hits[0].id]) if in_force(j)]
         if not cited:
-            tops = [int(st.group_of[self._unit_ids[hits[i].id]]) for i in self._article_starts(hits)[:self.CITING_OF]]
+            firsts = self._article_starts(hits)[:self.CITING_OF]
+            tops = [int(st.group_of[self._unit_ids[hits[i].id]]) for i in firsts]
             citing = [j for g in tops for j in self._citing(g) if in_force(j) and syl[j] > 0]
             if not citing:
                 return hits
@@ -760,10 +760,11 @@ class Searcher:
         """A comparison of the old and the new text: the best provision of each side among the first
         two (a trainer's "luật cũ và luật mới khác gì" needs both, not five of the new law first).
 
-        The old side is the old text's counterpart of the best new provision when one stands out:
-        the question's words often fit a neighbouring old article better ("Tỉnh Anh hùng" asked
-        side by side finds the old law's Điều 58 on the honours in general before its Điều 58a on
-        the provinces), while the new article's own text finds its old twin."""
+        The old side is the old text's counterpart of the best new provision unless the question's
+        own best old provision is as close a twin. The question's words often fit a neighbouring
+        old article better ("Tỉnh Anh hùng" asked side by side finds the old law's Điều 58 on the
+        honours in general before its Điều 58a on the provinces), while the new article's own
+        text finds its old twin."""
         def old(h: Hit) -> bool:
             entry = self.catalog.get_exact(h.doc)
             return h.in_force is False and entry is not None and entry.type in plan.old_types
