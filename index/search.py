@@ -392,6 +392,11 @@ class Searcher:
             self._status_cache[key] = st
         return self._status_cache[key]
 
+    def in_force(self, doc: str, as_of: date) -> bool | None:
+        """Whether `doc` is in force on `as_of`; None when the catalog does not know it."""
+        s = self.status(doc, as_of)
+        return None if s is None else bool(s.in_force)
+
     # -- query analysis ------------------------------------------------------------------------
 
     def _held(self, doc: str) -> str | None:
@@ -690,8 +695,7 @@ class Searcher:
         st = self.struct
 
         def in_force(j: int) -> bool:
-            s = self.status(self.units[j].doc, plan.as_of)
-            return s is not None and s.in_force
+            return bool(self.in_force(self.units[j].doc, plan.as_of))
 
         cited = [j for j in self._cited_by(self._unit_ids[hits[0].id]) if in_force(j)]
         if not cited:
@@ -742,12 +746,9 @@ class Searcher:
         if entry is None:
             return hits
         related = {e.doc for e in self.catalog.guided_by(top)} | {r.doc for r in entry.guides}
-        partners = set()
-        for d in related:
-            held = self._held(d)
-            st_d = self.status(held, plan.as_of) if held else None
-            if held and st_d is not None and st_d.in_force and not self.lexical.doc_meta.get(held, {}).get("places"):
-                partners.add(held)
+        held = {h for h in map(self._held, related) if h}
+        partners = {d for d in held if self.in_force(d, plan.as_of)
+                    and not self.lexical.doc_meta.get(d, {}).get("places")}
         j = next((i for i in firsts[n:] if hits[i].doc in partners), None)
         if j is None:
             return hits
@@ -795,7 +796,7 @@ class Searcher:
         st = self.struct
         g_new = st.group_of[self._unit_ids[new.id]]
         article = self.units[st.group_unit[g_new]]
-        olds = {d for d in self.held if (s := self.status(d, plan.as_of)) is not None and not s.in_force
+        olds = {d for d in self.held if self.in_force(d, plan.as_of) is False
                 and (e := self.catalog.get_exact(d)) is not None and e.type in plan.old_types}
         if not olds or not article.lex_text:
             return None
