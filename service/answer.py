@@ -56,6 +56,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import quote as urlquote
 
+from corpus.catalog import doc_key
 from corpus.refs import find_doc_mentions, parse_ref
 from ingest.model import Provision
 from ingest.vietnamese import fold, tokens
@@ -72,6 +73,9 @@ DENSE_FLOOR = 0.85
 # …unless this share of its content words is found in the best provisions: a question in the texts'
 # words is not off-topic however e5 reads it ("Diễn viên múa muốn được xét Nghệ sĩ nhân dân…": 0.84).
 FAR_COVERAGE = 0.5
+# Phrases of the question missing from an article that hands its details to a text not held, from
+# which on the question asks those details (one may be a paraphrase: "chu kỳ" for "03 năm một lần").
+ARTICLE_DELEGATED_PHRASES = 2
 # Provinces and centrally-run cities (the 63 of 2008–2025; the merged provinces of 2025 keep names
 # from this list). "Hồ Chí Minh" only as a city: it also names an order and a president.
 PROVINCES = (
@@ -320,6 +324,11 @@ _ASKS_VALIDITY = re.compile(r"\b(?:hieu luc|thay the|thay|bai bo|het han|chuyen 
 # A delegation to the Government, whose detailing decree (NĐ 152/2025) the corpus holds (folded).
 _TO_HELD_BODY = re.compile(r"(?<!thu tuong )\bchinh phu (?:quy dinh|huong dan)[a-z ]*$|^do chinh phu quy dinh")
 _SENTENCE = re.compile(r"(?<=[.;:])\s+|\n+")
+# "khoản 4 Điều 25", "Điều 14" in a detailing text's scope article (Điều 1, "Phạm vi điều chỉnh")
+_SCOPE_REF = re.compile(r"(?:khoản (?P<clause>\d+) )?Điều (?P<article>\d+[a-z]?)\b")
+# "Chính phủ quy định chi tiết Điều này": the whole article's details are in another text (folded).
+_DETAILS_ARTICLE = re.compile(r"\bquy dinh chi tiet (?:dieu|khoan) nay\b")
+_SCOPE_PART = re.compile(r"phân quyền|phân cấp|quy định chi tiết|hướng dẫn thi hành")
 
 
 def _question_tokens(question: str, blank: list[tuple[int, int]] = ()) -> tuple[list[str], bool]:
@@ -472,7 +481,6 @@ class Assistant:
     def _named_documents(self, question: str) -> tuple[list[tuple[str, str]], list[tuple[int, int]]]:
         """Documents the question names that the corpus lacks, as (số hiệu, label), and the spans
         of every document name (blanked before the words are weighed)."""
-        from corpus.catalog import doc_key
         from corpus.refs import scan_mentions
         from ingest.vietnamese import nfc
 
@@ -629,6 +637,11 @@ class Assistant:
                     sentence = sentence[:240].rsplit(" ", 1)[0] + " …"
                 return no("delegated", f"Điều khoản tìm được chỉ dẫn chiếu nội dung được hỏi (“{phrase}”) sang văn "
                                        f"bản khác: {p.label}: “{sentence}”", p)
+            d = self._article_delegated(question, provisions[0])
+            if d is not None:
+                p, sentence, beyond = d
+                return no("delegated", f"Câu hỏi hỏi chi tiết (“{', '.join(beyond)}”) mà {p.label} không nêu; điều này "
+                                       f"giao văn bản khác quy định chi tiết: “{sentence.strip()}”", p)
         # 4b. A matter of another branch of law ("thuế", "xử phạt vi phạm hành chính") that no
         #     retrieved provision speaks of.
         from index.text import expand_abbreviations
@@ -775,6 +788,70 @@ class Assistant:
         while b < len(toks) and f" {' '.join(toks[a:b + 1])} " in said:
             b += 1
         return p, sentence, " ".join(toks[a:b])
+
+    def _article_delegated(self, question: str, lead: Provision) -> tuple[Provision, str, list[str]] | None:
+        """(clause, sentence, words) when the best hit's article hands its own details to a text
+        not held ("6. Chính phủ quy định chi tiết Điều này." under Nhà giáo ưu tú, whose decree is
+        not the held one) and the question asks words that the article does not have ("hội đồng",
+        "phiếu"): the details asked are in that other text."""
+        article_id = lead.id.split(".k", 1)[0] if ".k" in lead.id else lead.id.rsplit(".", 1)[0] if lead.point else lead.id
+        article = self.library.provision(article_id)
+        if article is None or article.kind != "article":
+            return None
+        for sentence in _SENTENCE.split(article.text):
+            if not _DETAILS_ARTICLE.search(fold(sentence).lower()) or self._detailed_here(article, sentence):
+                continue
+            have = self._context_words(article, False)
+            asked = set(content_words(question))
+            # the question's words the article lacks, run together as typed ("chu kỳ" is one)
+            phrases, run = [], []
+            for w in [fold(t).lower() for t in tokens(question)] + [""]:
+                if w in asked and w not in have and not _is_asking(w, False):
+                    run.append(w)
+                elif run:
+                    phrases.append(" ".join(run))
+                    run = []
+            if len(set(phrases)) >= ARTICLE_DELEGATED_PHRASES:
+                return article, sentence, list(dict.fromkeys(phrases))
+        return None
+
+    @cached_property
+    def _detailed(self) -> dict[str, set[tuple[str, int | None]]]:
+        """Per held text, the (Điều, khoản) that a held text detailing it lists in its scope
+        ("Nghị định này quy định chi tiết … khoản 4 Điều 25 … của Luật"; a khoản of None = the whole
+        Điều). The Government's decree that details the Luật is held, but "Chính phủ quy định chi
+        tiết Điều này" under the Nhà giáo ưu tú article hands the matter to another decree."""
+        lib = self.library
+        out: dict[str, set[tuple[str, int | None]]] = {}
+        for doc in lib.documents:
+            for entry in lib.catalog.guided_by(doc):
+                if entry.type != "Nghị định":  # "Chính phủ quy định …" is answered by a decree
+                    continue
+                guide = next((d for d in lib.documents if doc_key(d) == doc_key(entry.doc)), None)
+                scope = lib.provision(f"{guide}#d1") if guide else None
+                if scope is None:
+                    continue
+                found = out.setdefault(doc, set())
+                body = scope.text.split("\n", 1)[-1]  # not its own heading ("Điều 1. Phạm vi …")
+                marks = [(m.start(), m.group(0)) for m in _SCOPE_PART.finditer(body)]
+                for m in _SCOPE_REF.finditer(body):
+                    # "… nội dung phân quyền theo quy định tại khoản 3 Điều 96": handed on to the Prime
+                    # Minister (or, "phân cấp", to ministries and provinces), not detailed here
+                    part = next((w for at, w in reversed(marks) if at < m.start()), "")
+                    if part not in ("phân quyền", "phân cấp"):
+                        found.add((m.group("article"), int(m.group("clause")) if m.group("clause") else None))
+        return out
+
+    def _detailed_here(self, p: Provision, sentence: str) -> bool:
+        """Whether a held decree details the clause of `p` that `sentence` belongs to (taken as
+        yes for a text no held decree details: its sentences are judged by their words alone)."""
+        scope = self._detailed.get(p.doc)
+        if scope is None:
+            return True
+        m = re.match(r"\s*(\d+)\.\s", sentence)
+        clause = int(m.group(1)) if m and not p.clause else (int(p.clause) if p.clause else None)
+        article = str(p.article_number)
+        return (article, None) in scope or (article, clause) in scope
 
     def _context_words(self, p: Provision, accented: bool) -> frozenset:
         """Words of the provision read in its article (folded for questions typed without

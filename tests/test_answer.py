@@ -92,6 +92,11 @@ def test_abstains_without_a_basis(assistant, question):
     ("Kích thước khung Bằng khen do Thủ tướng quy định là bao nhiêu?", "outside-issuer", "Thủ tướng"),
     # The provisions only hand the matter to another text ("theo hướng dẫn của Bộ Tài chính").
     ("Mức chi cụ thể cho việc in giấy khen là bao nhiêu?", "delegated", "Bộ Tài chính"),
+    # The article hands its own details to a decree not held ("Chính phủ quy định chi tiết Điều
+    # này" under Nghệ sĩ ưu tú; NĐ 152's scope does not list Điều 66), and the council and the
+    # votes asked are not in it.
+    ("Xét danh hiệu Nghệ sĩ ưu tú phải qua mấy cấp Hội đồng, tỷ lệ phiếu đồng ý bao nhiêu?", "delegated",
+     "Điều 66"),
     # A matter of another branch of law that no retrieved provision speaks of.
     ("Tiền thưởng khen thưởng có bị tính thuế không?", "other-field", "thuế"),
     ("Thời gian được tặng Huân chương có được tính để hưởng lương hưu cao hơn không?", "other-field", "lương hưu"),
@@ -150,6 +155,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Bắc Ninh quy định chi tiết tiêu chuẩn Lao động tiên tiến như thế nào?", "86/2025/QĐ-UBND", None),
     # One word the corpus lacks ("chu kỳ") in an otherwise well covered question.
     ("Danh hiệu Nhà giáo nhân dân được xét tặng theo chu kỳ mấy năm?", None, None),
+    # The article whose details go to another decree answers what it does say (Điều 65 k3: years).
+    ("Thầy thuốc ưu tú cần bao nhiêu năm hành nghề?", "06/2022/QH15", 65),
     # Everyday verbs and the initials officers type are not reasons to decline.
     ("QN: quỹ TĐKT tỉnh tối đa bn % chi thường xuyên?", "11/2021/QĐ-UBND", None),
     ("Cán bộ đang bị xem xét kỷ luật thì có được đưa vào danh sách đề nghị khen thưởng không?", None, None),
@@ -219,3 +226,15 @@ def test_money_is_read_as_an_amount():
     assert not money.search(_figure_words("1. Hội đồng Thi đua - Khen thưởng tỉnh"))
     assert _ASKS_AMOUNT.search(_figure_words("Mức chi bồi dưỡng cho thành viên hội đồng một buổi họp là bao nhiêu?"))
     assert not _ASKS_AMOUNT.search(_figure_words("Mức chi khen thưởng tối đa bao nhiêu phần trăm quỹ?"))
+
+
+def test_details_held_are_read_from_the_decrees_scope(assistant):
+    """NĐ 152 Điều 1 lists the Luật provisions it details; those it hands on ("phân quyền" to the
+    Prime Minister) and the articles it does not list are detailed by texts the corpus lacks."""
+    lib = assistant.library
+    luat = lib.provision("06/2022/QH15#d34")  # Huân chương Sao vàng: k7 detailed by NĐ 152
+    nsut = lib.provision("06/2022/QH15#d66")  # Nghệ sĩ ưu tú: "5. Chính phủ quy định chi tiết Điều này."
+    tnxp = lib.provision("06/2022/QH15#d96.k3")  # handed on to the Prime Minister (NĐ 152 Điều 6 k1 g)
+    assert assistant._detailed_here(luat, "7. Chính phủ quy định chi tiết đối tượng, tiêu chuẩn …")
+    assert not assistant._detailed_here(nsut, "5. Chính phủ quy định chi tiết Điều này.")
+    assert not assistant._detailed_here(tnxp, tnxp.text)
