@@ -119,7 +119,7 @@ ORGANISATIONS = (
     "Hội Liên hiệp Phụ nữ", "Hội Nông dân", "Hội Cựu chiến binh", "Mặt trận Tổ quốc", "Tư lệnh", "quân khu",
     "quân đoàn", "Bộ Tổng Tham mưu", "Tổng cục Chính trị", "Đại học Quốc gia", "Viện Hàn lâm", "Hội Chữ thập đỏ",
 )
-_OWN_AWARD = re.compile(r"\b(?:bang khen|giay khen|huy hieu|ky niem chuong|co thi dua|danh hieu|giai thuong)\b"
+_OWN_AWARD = re.compile(r"\b(?:bang khen|giay khen|huy hieu|huy chuong|ky niem chuong|co thi dua|danh hieu|giai thuong)\b"
                         r"(?: [a-z]+){0,6}? (?:cua|do) (?P<body>(?:[a-z]+ ){0,1}[a-z]+(?: [a-z]+){0,5})")
 _ASKS_RULE = re.compile(r"\b(?:tieu chuan|dieu kien|quy che|thu tuc|ho so|quy trinh|xet tang|doi tuong)\b")
 # An award named by its kind and a proper name ("Giải thưởng Kovalevskaia", "Danh hiệu Doanh nhân văn
@@ -166,12 +166,18 @@ _RECORDS = re.compile(
     rf"|\bco bao nhieu (?:tap the|ca nhan|nguoi|don vi|truong hop|xa|huyen|tinh)\b.*\b{_AWARDED}\b"
     rf"|\b(?:don vi|tap the|ca nhan|xa|phuong|huyen|tinh|co quan|truong)(?: [a-z]+){{0,2}} nao\b.*\b(?:da|dung dau|dan dau)\b"
     rf"|\bda (?:tang|trao)\b.*\bnhung (?:don vi|tap the|ca nhan)\b"
+    rf"|\bdanh sach (?:cac |nhung )?(?:tap the|ca nhan|don vi|nguoi)\b(?: [a-z]+){{0,2}} {_AWARDED}\b"
     r"|\ble (?:tuyen duong|trao tang|ton vinh|ky niem)\b.*\b(?:to chuc|dien ra)\b.*\b(?:ngay nao|o dau|tai dau)\b")
 # Opinions and history: the texts say what the rule is, not whether it is good or where it came from
 # ("theo anh chị có nên bỏ…", "những bất cập gì cần sửa", "được trao lần đầu tiên vào năm nào").
 # ("Ban", "chỉ" and "ý kiến" alone name committees, directives and the consultations a dossier needs.)
 _OPINION = re.compile(r"\b(?:theo (?:anh chi|quan diem cua (?:anh|chi|ban))|nen hay khong|co nen (?:bo|giu|sua)"
                       r"|bat cap|uu diem|nhuoc diem|han che gi|can sua(?: doi)? (?:gi|nhung gi|nhu the nao))\b")
+# The amount of the base salary itself ("Mức lương cơ sở hiện nay là bao nhiêu đồng?"): set by the
+# pay texts, which the corpus lacks; the TĐKT texts count awards in multiples of it (folded).
+_ASKS_BASE_SALARY = re.compile(r"\bmuc luong co so\b(?: [a-z0-9]+){0,4}? (?:la |bang )?(?:bao nhieu|bn|may)\b"
+                               r"(?! (?:lan|phan tram))")
+_STATES_BASE_SALARY = re.compile(r"\bmuc luong co so (?:la|bang) \d")
 _HISTORY = re.compile(r"\b(?:lan dau tien|bat nguon|nguon goc|lich su)\b")
 # …in a given year or over the country: "Năm 2024 cả nước có bao nhiêu tập thể được tặng …".
 _RECORDS_WHEN = re.compile(r"\b(?:nam (?:19|20)\d\d|(?:19|20)\d\d|ca nuoc|vua qua|nam ngoai|nam truoc)\b")
@@ -527,8 +533,15 @@ class Assistant:
         if m and not out:
             kind = _words(m.group(1))
             if not named:
-                here = {doc for doc, _ in self._named_places(question)}
-                docs = [lib.documents[d] for d in here] or docs
+                # the named province's texts, else the national ones: TT 03/2018's Mẫu báo cáo thành
+                # tích is the Ministry of Foreign Affairs' own form, not the one a question without a
+                # sector asks for
+                meta = self.searcher.lexical.doc_meta
+                asked = f" {_words(question)} "
+                here = {doc for doc, _ in self._named_places(question)} | {
+                    doc for doc, m in meta.items() if doc in lib.documents
+                    and any(f" {_words(place)} " in asked for place in m.get("places", []))}  # "Bộ Ngoại giao"
+                docs = [lib.documents[d] for d in here] or [d for d in docs if not meta.get(d.info.doc, {}).get("places")]
             if not any(p.kind == "appendix" and kind in _words(p.text)
                        for d in docs for p in d.provisions):
                 out.append(f"Mẫu {m.group(1)}")
@@ -658,6 +671,10 @@ class Assistant:
         if _OPINION.search(qwords):
             return no("opinion", "Câu hỏi xin ý kiến, nhận định về quy định; trợ lý chỉ trích dẫn nội dung các văn bản "
                                  "trong kho, không đưa ra ý kiến.")
+        if _ASKS_BASE_SALARY.search(qwords) and not any(_STATES_BASE_SALARY.search(_words(t)) for t in top_text):
+            return no("other-field", "Câu hỏi hỏi số tiền của mức lương cơ sở; mức này do văn bản về tiền lương quy định, "
+                                     "không có trong kho (các văn bản thi đua, khen thưởng chỉ tính tiền thưởng theo hệ "
+                                     "số nhân với mức lương cơ sở).")
         if _HISTORY.search(qwords):
             return no("records", "Câu hỏi hỏi lịch sử, nguồn gốc của hình thức khen thưởng; kho chỉ có quy định hiện "
                                  "hành và trước đây, không có tư liệu lịch sử.")
@@ -681,10 +698,13 @@ class Assistant:
             name = m.group("name")
             if not (name[0].isupper() or name[0].isdigit()):
                 continue
-            if f" {_words(text[m.start():m.end()])} " not in self._corpus_words:
-                # the name up to the sentence's next word ("Giải thưởng Tạ Quang Bửu | là gì")
-                words = re.match(r"[^,?.;:!“”\"'()]*", text[m.end():]).group(0).split()
-                name = list(itertools.takewhile(lambda w: fold(w).lower() not in _AFTER_NAME, words[:5]))
+            # the name up to the sentence's next word ("Giải thưởng Tạ Quang Bửu | là gì")
+            words = re.match(r"[^,?.;:!“”\"'()]*", text[m.end():]).group(0).split()
+            name = list(itertools.takewhile(lambda w: fold(w).lower() not in _AFTER_NAME, words[:5]))
+            # a name that is a purpose ("Vì …") is looked up whole: "Huy chương Vì an ninh Tổ quốc" is
+            # held, "Huy chương Vì thế hệ trẻ" is not
+            whole = fold(m.group("name")).lower() == "vi"
+            if f" {_words(' '.join([text[m.start():m.end()], *(name if whole else [])]))} " not in self._corpus_words:
                 return " ".join([text[m.start():m.end()], *name])
         return None
 

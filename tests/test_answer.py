@@ -127,6 +127,14 @@ def test_abstains_without_a_basis(assistant, question):
     # An award no held text names, by kind and proper name.
     ("Tiêu chuẩn xét tặng Giải thưởng Tạ Quang Bửu là gì?", "unknown-award", "Giải thưởng Tạ Quang Bửu"),
     ("Tiêu chuẩn tặng Huy hiệu tỉnh Thanh Hóa là gì?", "unknown-award", "Huy hiệu tỉnh Thanh Hóa"),
+    # A name that is a purpose ("Vì …") is looked up whole: "Vì an ninh Tổ quốc" is held, this is not.
+    ("Tiêu chuẩn xét tặng Huy chương Vì thế hệ trẻ là gì?", "unknown-award", "Huy chương Vì thế hệ trẻ"),
+    # A form asked by its kind without a sector: TT 03/2018's forms are the Foreign Ministry's own.
+    ("Mẫu báo cáo thành tích đề nghị Bằng khen của Thủ tướng Chính phủ gồm những mục nào?", "missing-form",
+     "Mẫu báo cáo thành tích"),
+    # The base salary's amount is set by the pay texts; the corpus only counts in multiples of it.
+    ("Mức lương cơ sở hiện nay là bao nhiêu đồng?", "other-field", "mức lương cơ sở"),
+    ("Danh sách các cá nhân được tặng Bằng khen của Chủ tịch UBND tỉnh năm 2024?", "records", "kết quả khen thưởng"),
     # Opinions and history are not in the texts.
     ("Theo anh chị, quy định tỷ lệ Chiến sĩ thi đua cơ sở có bất cập gì?", "opinion", "ý kiến"),
     ("Huân chương Hồ Chí Minh có nguồn gốc từ đâu?", "records", "lịch sử"),
@@ -155,6 +163,11 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Bắc Ninh quy định chi tiết tiêu chuẩn Lao động tiên tiến như thế nào?", "86/2025/QĐ-UBND", None),
     # One word the corpus lacks ("chu kỳ") in an otherwise well covered question.
     ("Danh hiệu Nhà giáo nhân dân được xét tặng theo chu kỳ mấy năm?", None, None),
+    # Controls of the checks above: a held medal named by its purpose, the sector's own form, and
+    # the bonus as a multiple of the base salary.
+    ("Huy chương Vì an ninh Tổ quốc xét tặng theo tiêu chuẩn nào?", "06/2022/QH15", None),
+    ("Mẫu báo cáo thành tích đề nghị khen thưởng của Bộ Ngoại giao gồm những mục nào?", "03/2018/TT-BNG", None),
+    ("Tiền thưởng Chiến sĩ thi đua cơ sở bằng bao nhiêu lần mức lương cơ sở?", "152/2025/NĐ-CP", 50),
     # The article whose details go to another decree answers what it does say (Điều 65 k3: years).
     ("Thầy thuốc ưu tú cần bao nhiêu năm hành nghề?", "06/2022/QH15", 65),
     # Everyday verbs and the initials officers type are not reasons to decline.
