@@ -86,6 +86,8 @@ ABBREVIATIONS: dict[str, str] = {
     "hđ": "hội đồng",  # typed with đ; "HD" is hướng dẫn
     "pgđ": "phó giám đốc",  # typed with đ ("GD" is giáo dục); "GĐ" alone is also gia đình: see the pairs
     "sncl": "sự nghiệp công lập",
+    "lcs": "lương cơ sở",  # "bao nhiêu lần LCS"
+    "mlcs": "mức lương cơ sở",
 }
 # Two-word abbreviations ("CT UBND" = Chủ tịch Ủy ban nhân dân; alone "CT" is ambiguous).
 ABBREVIATION_PAIRS: dict[tuple[str, str], str] = {
