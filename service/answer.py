@@ -818,7 +818,7 @@ class Assistant:
         article = self.library.provision(article_id)
         if article is None or article.kind != "article":
             return None
-        for sentence in _SENTENCE.split(article.text):
+        for sentence in article.text.splitlines():  # a clause a line, with its number ("4. Chính phủ …")
             if not _DETAILS_ARTICLE.search(fold(sentence).lower()) or self._detailed_here(article, sentence):
                 continue
             have = self._context_words(article, False)

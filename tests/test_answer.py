@@ -251,3 +251,8 @@ def test_details_held_are_read_from_the_decrees_scope(assistant):
     assert assistant._detailed_here(luat, "7. Chính phủ quy định chi tiết đối tượng, tiêu chuẩn …")
     assert not assistant._detailed_here(nsut, "5. Chính phủ quy định chi tiết Điều này.")
     assert not assistant._detailed_here(tnxp, tnxp.text)
+    # read clause by clause: "4. Chính phủ quy định chi tiết Điều này." under Cờ thi đua của Chính phủ
+    # is NĐ 152's (khoản 4 Điều 25 is in its scope), so words the article lacks are no reason to decline
+    co = lib.provision("06/2022/QH15#d25")
+    assert assistant._article_delegated("Cờ thi đua của Chính phủ có hạn chế số lượng đề nghị không?", co) is None
+    assert assistant._article_delegated("Nghệ sĩ ưu tú qua mấy cấp hội đồng, tỷ lệ phiếu?", nsut) is not None
