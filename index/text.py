@@ -86,6 +86,29 @@ ABBREVIATIONS: dict[str, str] = {
     "hđ": "hội đồng",  # typed with đ; "HD" is hướng dẫn
     "pgđ": "phó giám đốc",  # typed with đ ("GD" is giáo dục); "GĐ" alone is also gia đình: see the pairs
     "sncl": "sự nghiệp công lập",
+    # Further shorthand of the domain's titles and bodies (general usage, not from any question set).
+    "ctd": "cờ thi đua",
+    "ctdcp": "cờ thi đua của Chính phủ",
+    "dvtt": "đơn vị tiên tiến",
+    "dvqt": "đơn vị quyết thắng",
+    "hcsv": "huân chương sao vàng",
+    "hchcm": "huân chương Hồ Chí Minh",
+    "hcdl": "huân chương độc lập",
+    "hcqc": "huân chương quân công",
+    "hcbvtq": "huân chương bảo vệ Tổ quốc",
+    "knc": "kỷ niệm chương",
+    "ttnd": "thầy thuốc nhân dân",
+    "ttut": "thầy thuốc ưu tú",
+    "nnnd": "nghệ nhân nhân dân",
+    "nnut": "nghệ nhân ưu tú",
+    "gthcm": "giải thưởng Hồ Chí Minh",
+    "gtnn": "giải thưởng Nhà nước",
+    "llvt": "lực lượng vũ trang",
+    "mttq": "Mặt trận Tổ quốc",
+    "htx": "hợp tác xã",
+    "dn": "doanh nghiệp",
+    "cb": "cán bộ",
+    "vc": "viên chức",
     "lcs": "lương cơ sở",  # "bao nhiêu lần LCS"
     "mlcs": "mức lương cơ sở",
 }

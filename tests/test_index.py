@@ -77,6 +77,8 @@ def test_abbreviations_expand_accented_and_unaccented():
     assert expand_abbreviations("VĐV đạt HCV, CBCC bị xử phạt VPHC")[0] == \
         "vận động viên đạt huy chương vàng, cán bộ, công chức bị xử phạt vi phạm hành chính"
     assert expand_abbreviations("thưởng bao nhiêu lần LCS")[0] == "thưởng bao nhiêu lần lương cơ sở"
+    assert expand_abbreviations("DN được CTĐ, TTƯT, KNC")[0] == \
+        "doanh nghiệp được cờ thi đua, thầy thuốc ưu tú, kỷ niệm chương"
 
 
 def test_place_codes_are_the_initials_officers_type():
