@@ -178,6 +178,12 @@ _OPINION = re.compile(r"\b(?:theo (?:anh chi|quan diem cua (?:anh|chi|ban))|nen 
 _ASKS_BASE_SALARY = re.compile(r"\bmuc luong co so\b(?: [a-z0-9]+){0,4}? (?:la |bang )?(?:bao nhieu|bn|may)\b"
                                r"(?! (?:lan|phan tram))")
 _STATES_BASE_SALARY = re.compile(r"\bmuc luong co so (?:la|bang) \d")
+# "Theo Quy chế hoạt động của Hội đồng …, …", "Quy chế xét tặng … quy định …", "Quy chế HĐTĐKT TW: …"
+_QUY_CHE = re.compile(r"(?:\btheo |^)quy che (?P<name>[^,:?.;]+?)(?=\s+quy dinh\b|\s*[,:?.;]|$)")
+_GENERIC_RULE_WORDS = set("thi dua khen thuong cong tac ve cua xet tang nay moi cu hien hanh".split())
+# Groups of staff the texts apply to (folded), and their names as written.
+_STAFF_GROUPS = (("cong chuc", "vien chuc"),)
+_GROUP_NAMES = {"cong chuc": "công chức", "vien chuc": "viên chức"}
 _HISTORY = re.compile(r"\b(?:lan dau tien|bat nguon|nguon goc|lich su)\b")
 # …in a given year or over the country: "Năm 2024 cả nước có bao nhiêu tập thể được tặng …".
 _RECORDS_WHEN = re.compile(r"\b(?:nam (?:19|20)\d\d|(?:19|20)\d\d|ca nuoc|vua qua|nam ngoai|nam truoc)\b")
@@ -639,6 +645,16 @@ class Assistant:
         unnamed = _ASKS_AWARD_RULE.search(folded_q) and self._unnamed_award(question)
         if unnamed:
             return no("unknown-award", f"Kho không có văn bản nào nói về “{unnamed}”.")
+        # 3e. A Quy chế named by its subject that no held text is ("Theo Quy chế hoạt động của Hội đồng
+        #     Thi đua - Khen thưởng Trung ương, …"): the one held is Quảng Nam's.
+        rules = self._unheld_quy_che(question)
+        if rules:
+            return no("missing-document", f"Câu hỏi hỏi nội dung của {rules}, văn bản này chưa có trong kho.")
+        # 3f. Asked of one group of staff, found only in a text for another ("công chức" / NĐ 233 on
+        #     viên chức): its title says whom it applies to.
+        other = self._other_group(question, provisions[:3])
+        if other:
+            return no("other-field", other)
         toks, accented = _question_tokens(question, spans)
         # 4. The provisions only hand the matter asked about to another text or body.
         if not _ASKS_WHO.search(folded_q):
@@ -688,6 +704,42 @@ class Assistant:
             return no("low-coverage", f"Chỉ {basis:.0%} từ nội dung của câu hỏi có trong các điều khoản tìm được.")
         out["why"] = f"{basis:.0%} từ nội dung của câu hỏi có trong các điều khoản được trích."
         return out
+
+    def _unheld_quy_che(self, question: str) -> str | None:
+        """A Quy chế the question asks the content of ("Theo Quy chế X, …", "Quy chế X quy định …",
+        "Quy chế X: …") that is none of the held ones (by the province or sector of a held text
+        titled Quy chế, or its số hiệu), as written; else None."""
+        m = _QUY_CHE.search(fold(question).lower())
+        if not m:
+            return None
+        name = f" {_words(m.group('name'))} "
+        if not set(name.split()) - _GENERIC_RULE_WORDS:
+            return None  # "Theo quy chế thi đua, khen thưởng, …": no subject to look up
+        lib = self.library
+        for doc in lib.documents:
+            entry = lib.catalog.get(doc)
+            if entry is None or "quy che" not in _words(entry.title):
+                continue
+            places = self.searcher.lexical.doc_meta.get(doc, {}).get("places", [])
+            if any(f" {_words(pl)} " in name for pl in places) or doc in find_doc_mentions(question, lib.catalog):
+                return None
+        return question[m.start("name") - len("Quy chế "):m.end("name")].strip()
+
+    def _other_group(self, question: str, provisions: list[Provision]) -> str | None:
+        """Why the best provisions do not apply when the question asks about one group of staff and
+        their texts' titles name only another ("công chức" asked, NĐ 233 on viên chức); else None."""
+        from index.text import expand_abbreviations
+
+        asked = f" {_words(expand_abbreviations(question)[0])} "
+        for group, other in _STAFF_GROUPS:
+            if f" {group} " not in asked or f" {other} " in asked or not provisions:
+                continue
+            titles = {p.doc: _words(self._title(p.doc)) for p in provisions}
+            if all(f" {other} " in f" {t} " and f" {group} " not in f" {t} " for t in titles.values()):
+                doc = provisions[0].doc
+                return (f"Câu hỏi hỏi về {_GROUP_NAMES[group]}; văn bản tìm được ({self.library.catalog.label(doc)}: "
+                        f"{self._title(doc)}) chỉ áp dụng cho {_GROUP_NAMES[other]}.")
+        return None
 
     def _unnamed_award(self, question: str) -> str | None:
         """The first award the question names by kind and proper name that no held text names."""

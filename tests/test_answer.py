@@ -135,6 +135,12 @@ def test_abstains_without_a_basis(assistant, question):
     # The base salary's amount is set by the pay texts; the corpus only counts in multiples of it.
     ("Mức lương cơ sở hiện nay là bao nhiêu đồng?", "other-field", "mức lương cơ sở"),
     ("Danh sách các cá nhân được tặng Bằng khen của Chủ tịch UBND tỉnh năm 2024?", "records", "kết quả khen thưởng"),
+    # A Quy chế named by its subject that the corpus lacks (only Quảng Nam's is held).
+    ("Theo Quy chế hoạt động của Hội đồng Thi đua - Khen thưởng Trung ương, hồ sơ gửi Ủy viên trước mấy ngày?",
+     "missing-document", "Quy chế hoạt động"),
+    # Asked of công chức, found only in NĐ 233, whose title limits it to viên chức.
+    ("Tỷ lệ công chức được xếp loại hoàn thành xuất sắc nhiệm vụ tối đa là bao nhiêu phần trăm?", "other-field",
+     "viên chức"),
     # Opinions and history are not in the texts.
     ("Theo anh chị, quy định tỷ lệ Chiến sĩ thi đua cơ sở có bất cập gì?", "opinion", "ý kiến"),
     ("Huân chương Hồ Chí Minh có nguồn gốc từ đâu?", "records", "lịch sử"),
@@ -168,6 +174,10 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Huy chương Vì an ninh Tổ quốc xét tặng theo tiêu chuẩn nào?", "06/2022/QH15", None),
     ("Mẫu báo cáo thành tích đề nghị khen thưởng của Bộ Ngoại giao gồm những mục nào?", "03/2018/TT-BNG", None),
     ("Tiền thưởng Chiến sĩ thi đua cơ sở bằng bao nhiêu lần mức lương cơ sở?", "152/2025/NĐ-CP", 50),
+    # Controls: the held Quy chế named by its province; the share asked of viên chức.
+    ("Theo Quy chế của tỉnh Quảng Nam, hồ sơ đề nghị UBND tỉnh khen thưởng hằng năm gửi trước ngày nào?",
+     "11/2021/QĐ-UBND", None),
+    ("Tỷ lệ viên chức được xếp loại hoàn thành xuất sắc nhiệm vụ tối đa là bao nhiêu phần trăm?", "233/2026/NĐ-CP", None),
     # The article whose details go to another decree answers what it does say (Điều 65 k3: years).
     ("Thầy thuốc ưu tú cần bao nhiêu năm hành nghề?", "06/2022/QH15", 65),
     # Everyday verbs and the initials officers type are not reasons to decline.
