@@ -666,6 +666,11 @@ class Assistant:
                     sentence = sentence[:240].rsplit(" ", 1)[0] + " …"
                 return no("delegated", f"Điều khoản tìm được chỉ dẫn chiếu nội dung được hỏi (“{phrase}”) sang văn "
                                        f"bản khác: {p.label}: “{sentence}”", p)
+            if self._lead_handed_on(provisions[0]):
+                p = provisions[0]
+                return no("delegated", f"Điều khoản tìm được giao nội dung được hỏi cho văn bản khác, và nghị định trong "
+                                       f"kho phân quyền, phân cấp việc đó (không quy định chi tiết): {p.label}: "
+                                       f"“{p.text.strip()[:240]}”", p)
             d = self._article_delegated(question, provisions[0])
             if d is not None:
                 p, sentence, beyond = d
@@ -906,13 +911,30 @@ class Assistant:
                 found = out.setdefault(doc, set())
                 body = scope.text.split("\n", 1)[-1]  # not its own heading ("Điều 1. Phạm vi …")
                 marks = [(m.start(), m.group(0)) for m in _SCOPE_PART.finditer(body)]
+                handed = self._handed_on.setdefault(doc, set())
                 for m in _SCOPE_REF.finditer(body):
                     # "… nội dung phân quyền theo quy định tại khoản 3 Điều 96": handed on to the Prime
                     # Minister (or, "phân cấp", to ministries and provinces), not detailed here
                     part = next((w for at, w in reversed(marks) if at < m.start()), "")
-                    if part not in ("phân quyền", "phân cấp"):
-                        found.add((m.group("article"), int(m.group("clause")) if m.group("clause") else None))
+                    ref = (m.group("article"), int(m.group("clause")) if m.group("clause") else None)
+                    (handed if part in ("phân quyền", "phân cấp") else found).add(ref)
+                handed -= found
         return out
+
+    @cached_property
+    def _handed_on(self) -> dict[str, set[tuple[str, int | None]]]:
+        """Per held text, the (Điều, khoản) that the held decree detailing it hands on to the Prime
+        Minister or to ministries and provinces ("phân quyền", "phân cấp"); filled by `_detailed`."""
+        return {}
+
+    def _lead_handed_on(self, lead: Provision) -> bool:
+        """Whether the best hit is a clause whose details the held decree hands on ("2. Chính phủ quy
+        định chi tiết mẫu, màu sắc, … kích thước …" of Luật Điều 12, given to the Prime Minister)."""
+        self._detailed  # noqa: B018 - fills _handed_on
+        handed = self._handed_on.get(lead.doc)
+        if not handed or not lead.clause or not _DELEGATES.search(fold(lead.text).lower()):
+            return False
+        return (str(lead.article_number), int(lead.clause)) in handed
 
     def _detailed_here(self, p: Provision, sentence: str) -> bool:
         """Whether a held decree details the clause of `p` that `sentence` belongs to (taken as

@@ -97,6 +97,9 @@ def test_abstains_without_a_basis(assistant, question):
     # votes asked are not in it.
     ("Xét danh hiệu Nghệ sĩ ưu tú phải qua mấy cấp Hội đồng, tỷ lệ phiếu đồng ý bao nhiêu?", "delegated",
      "Điều 66"),
+    # The best hit hands the matter on, and NĐ 152 hands it on again ("phân quyền" to the Prime
+    # Minister: Luật Điều 12 k2 on the size and cloth of a Cờ thi đua).
+    ("Cờ thi đua của UBND tỉnh có kích thước bao nhiêu, chất liệu vải gì?", "delegated", "Điều 12"),
     # A matter of another branch of law that no retrieved provision speaks of.
     ("Tiền thưởng khen thưởng có bị tính thuế không?", "other-field", "thuế"),
     ("Thời gian được tặng Huân chương có được tính để hưởng lương hưu cao hơn không?", "other-field", "lương hưu"),
@@ -174,6 +177,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Huy chương Vì an ninh Tổ quốc xét tặng theo tiêu chuẩn nào?", "06/2022/QH15", None),
     ("Mẫu báo cáo thành tích đề nghị khen thưởng của Bộ Ngoại giao gồm những mục nào?", "03/2018/TT-BNG", None),
     ("Tiền thưởng Chiến sĩ thi đua cơ sở bằng bao nhiêu lần mức lương cơ sở?", "152/2025/NĐ-CP", 50),
+    # Asking who regulates a matter handed on: NĐ 152 Điều 6 is the answer.
+    ("Ai quy định mẫu, chất liệu, kích thước khung bằng khen, cờ thi đua?", "152/2025/NĐ-CP", 6),
     # Controls: the held Quy chế named by its province; the share asked of viên chức.
     ("Theo Quy chế của tỉnh Quảng Nam, hồ sơ đề nghị UBND tỉnh khen thưởng hằng năm gửi trước ngày nào?",
      "11/2021/QĐ-UBND", None),
