@@ -178,6 +178,8 @@ _OPINION = re.compile(r"\b(?:theo (?:anh chi|quan diem cua (?:anh|chi|ban))|nen 
 _ASKS_BASE_SALARY = re.compile(r"\bmuc luong co so\b(?: [a-z0-9]+){0,4}? (?:la |bang )?(?:bao nhieu|bn|may)\b"
                                r"(?! (?:lan|phan tram))")
 _STATES_BASE_SALARY = re.compile(r"\bmuc luong co so (?:la|bang) \d")
+# Annual awards (folded): what a campaign plan does not govern.
+_ANNUAL = re.compile(r"\b(?:tong ket nam|hang nam|cuoi nam)\b")
 # "Theo Quy chế hoạt động của Hội đồng …, …", "Quy chế xét tặng … quy định …", "Quy chế HĐTĐKT TW: …"
 _QUY_CHE = re.compile(r"(?:\btheo |^)quy che (?P<name>[^,:?.;]+?)(?=\s+quy dinh\b|\s*[,:?.;]|$)")
 _GENERIC_RULE_WORDS = set("thi dua khen thuong cong tac ve cua xet tang nay moi cu hien hanh".split())
@@ -611,6 +613,16 @@ class Assistant:
             if other:
                 return no("outside-place", f"Câu hỏi hỏi văn bản của {other[0]}; kho không có văn bản nào của địa "
                                            f"phương này (chỉ có của {', '.join(sorted({p for _, p, _ in self._places}))}).")
+        # 3b'. The annual awards of a province whose held texts are only plans of one campaign ("Ở
+        #      Nghệ An, hồ sơ khen thưởng tổng kết năm gửi trước ngày nào?": KH 982 is Đại hội XIV's).
+        if _ANNUAL.search(qwords):
+            here = self._named_places(question)
+            plans = [doc for doc, _ in here if "/KH-" in doc]
+            if here and len(plans) == len(here) and not any(
+                    _ANNUAL.search(_words(self.library.documents[d].text or "")) for d in plans):
+                return no("outside-place", f"Câu hỏi hỏi khen thưởng hằng năm của {here[0][1]}; kho chỉ có kế hoạch thi đua "
+                                           f"theo đợt của địa phương này ({', '.join(sorted(plans))}), không có quy định "
+                                           "khen thưởng tổng kết năm.")
         # 3c. A plan of another year or term: "kế hoạch … nhiệm kỳ 2021 - 2026" when the held plans
         #     retrieved are of other years (a plan's text names its years).
         years = set(re.findall(r"\b(?:19|20)\d\d\b", question))

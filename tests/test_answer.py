@@ -112,6 +112,8 @@ def test_abstains_without_a_basis(assistant, question):
     # …typed in shorthand ("BC" is báo cáo).
     ("Mẫu BC thành tích đề nghị khen thưởng cho hộ gia đình kèm NĐ 152 gồm những mục gì?", "missing-form",
      "Mẫu báo cáo thành tích"),
+    # The annual awards of a province whose held texts are campaign plans only (KH 982 of Nghệ An).
+    ("Ở Nghệ An, hồ sơ đề nghị khen thưởng tổng kết năm gửi Sở Nội vụ trước ngày nào?", "outside-place", "Nghệ An"),
     # A plan of another year than the held plans.
     ("Kế hoạch thi đua bầu cử của Đắk Lắk năm 2021 đặt chỉ tiêu gì?", "other-period", "2021"),
     # Labour law and contact details, which no TĐKT text settles.
@@ -177,6 +179,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Huy chương Vì an ninh Tổ quốc xét tặng theo tiêu chuẩn nào?", "06/2022/QH15", None),
     ("Mẫu báo cáo thành tích đề nghị khen thưởng của Bộ Ngoại giao gồm những mục nào?", "03/2018/TT-BNG", None),
     ("Tiền thưởng Chiến sĩ thi đua cơ sở bằng bao nhiêu lần mức lương cơ sở?", "152/2025/NĐ-CP", 50),
+    # The campaign plan of that province answers what it does govern.
+    ("Kế hoạch 982 của Nghệ An áp dụng những hình thức khen thưởng nào?", "982/KH-UBND", None),
     # Asking who regulates a matter handed on: NĐ 152 Điều 6 is the answer.
     ("Ai quy định mẫu, chất liệu, kích thước khung bằng khen, cờ thi đua?", "152/2025/NĐ-CP", 6),
     # Controls: the held Quy chế named by its province; the share asked of viên chức.
