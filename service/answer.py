@@ -178,6 +178,9 @@ _OPINION = re.compile(r"\b(?:theo (?:anh chi|quan diem cua (?:anh|chi|ban))|nen 
 _ASKS_BASE_SALARY = re.compile(r"\bmuc luong co so\b(?: [a-z0-9]+){0,4}? (?:la |bang )?(?:bao nhieu|bn|may)\b"
                                r"(?! (?:lan|phan tram))")
 _STATES_BASE_SALARY = re.compile(r"\bmuc luong co so (?:la|bang) \d")
+# What a question asks of an award (folded): its procedure, papers, criteria, design.
+_ASPECTS = ("trinh tu", "thu tuc", "ho so", "tieu chuan", "dieu kien", "mau", "kich thuoc", "chat lieu", "mau sac",
+            "hoi dong")
 # Annual awards (folded): what a campaign plan does not govern.
 _ANNUAL = re.compile(r"\b(?:tong ket nam|hang nam|cuoi nam)\b")
 # "Theo Quy chế hoạt động của Hội đồng …, …", "Quy chế xét tặng … quy định …", "Quy chế HĐTĐKT TW: …"
@@ -888,15 +891,23 @@ class Assistant:
         if article is None or article.kind != "article":
             return None
         for sentence in article.text.splitlines():  # a clause a line, with its number ("4. Chính phủ …")
-            if not _DETAILS_ARTICLE.search(fold(sentence).lower()) or self._detailed_here(article, sentence):
+            folded = fold(sentence).lower()
+            undetailed = _DETAILS_ARTICLE.search(folded) and not self._detailed_here(article, sentence)
+            # or a clause the held decree hands on ("3. Chính phủ quy định chi tiết trình tự, thủ tục xét
+            # tặng, truy tặng Huy chương Thanh niên xung phong vẻ vang": phân quyền to the Prime Minister)
+            # …when the question asks an aspect that clause names ("trình tự")
+            if not undetailed and not (_DELEGATES.search(folded) and self._clause_handed_on(article, sentence)
+                                       and any(f" {a} " in f" {_words(sentence)} " and f" {a} " in f" {_words(question)} "
+                                               for a in _ASPECTS)):
                 continue
             have = self._context_words(article, False)
             asked = set(content_words(question))
             # the question's words the article lacks, run together as typed ("chu kỳ" is one)
             phrases, run = [], []
-            for w in [fold(t).lower() for t in tokens(question)] + [""]:
+            for t in tokens(question) + [""]:
+                w = fold(t).lower()
                 if w in asked and w not in have and not _is_asking(w, False):
-                    run.append(w)
+                    run.append(t)  # as typed, for the answer's wording
                 elif run:
                     phrases.append(" ".join(run))
                     run = []
@@ -938,6 +949,12 @@ class Assistant:
         """Per held text, the (Điều, khoản) that the held decree detailing it hands on to the Prime
         Minister or to ministries and provinces ("phân quyền", "phân cấp"); filled by `_detailed`."""
         return {}
+
+    def _clause_handed_on(self, article: Provision, line: str) -> bool:
+        """Whether the clause of `article` that `line` opens ("3. …") is handed on by the held decree."""
+        self._detailed  # noqa: B018 - fills _handed_on
+        m = re.match(r"\s*(\d+)\.\s", line)
+        return bool(m) and (str(article.article_number), int(m.group(1))) in self._handed_on.get(article.doc, set())
 
     def _lead_handed_on(self, lead: Provision) -> bool:
         """Whether the best hit is a clause whose details the held decree hands on ("2. Chính phủ quy

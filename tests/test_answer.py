@@ -97,6 +97,9 @@ def test_abstains_without_a_basis(assistant, question):
     # votes asked are not in it.
     ("Xét danh hiệu Nghệ sĩ ưu tú phải qua mấy cấp Hội đồng, tỷ lệ phiếu đồng ý bao nhiêu?", "delegated",
      "Điều 66"),
+    # The article's clause that NĐ 152 hands on names the aspect asked ("trình tự"; Luật Điều 96 k3).
+    ("Truy tặng Huy chương Thanh niên xung phong vẻ vang cho người đã mất cần hồ sơ, trình tự thế nào?",
+     "delegated", "Điều 96"),
     # The best hit hands the matter on, and NĐ 152 hands it on again ("phân quyền" to the Prime
     # Minister: Luật Điều 12 k2 on the size and cloth of a Cờ thi đua).
     ("Cờ thi đua của UBND tỉnh có kích thước bao nhiêu, chất liệu vải gì?", "delegated", "Điều 12"),
@@ -179,6 +182,9 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Huy chương Vì an ninh Tổ quốc xét tặng theo tiêu chuẩn nào?", "06/2022/QH15", None),
     ("Mẫu báo cáo thành tích đề nghị khen thưởng của Bộ Ngoại giao gồm những mục nào?", "03/2018/TT-BNG", None),
     ("Tiền thưởng Chiến sĩ thi đua cơ sở bằng bao nhiêu lần mức lương cơ sở?", "152/2025/NĐ-CP", 50),
+    # Who may be awarded it posthumously is in Điều 96 itself.
+    ("Thanh niên xung phong hy sinh thì có được truy tặng Huy chương Thanh niên xung phong vẻ vang không?",
+     "06/2022/QH15", 96),
     # The campaign plan of that province answers what it does govern.
     ("Kế hoạch 982 của Nghệ An áp dụng những hình thức khen thưởng nào?", "982/KH-UBND", None),
     # Asking who regulates a matter handed on: NĐ 152 Điều 6 is the answer.
