@@ -338,6 +338,9 @@ _TYPED_NUMBER = re.compile(r"(?<![a-z])(?:huong dan|hd|cong van|cv|chi thi|thong
                            r"thong tu|tt|ke hoach|kh)\s*(?:so\s*)?(?P<n>\d{2,5})(?![\d/])")
 # A question about a document's validity or relations, which held texts can state.
 _ASKS_VALIDITY = re.compile(r"\b(?:hieu luc|thay the|thay|bai bo|het han|chuyen tiep|con duoc|con ap dung)\b")
+# "… thẩm định theo NĐ 98/2023 hay NĐ 152?": which of two texts applies is asked (folded).
+_ASKS_WHICH_TEXT = re.compile(r"(?i)\b(?:nghi dinh|nd|luat|thong tu|tt|quyet dinh|qd)\b[^?]*\bhay\b[^?]*"
+                              r"\b(?:nghi dinh|nd|luat|thong tu|tt|quyet dinh|qd)\b")
 # A delegation to the Government, whose detailing decree (NĐ 152/2025) the corpus holds (folded).
 _TO_HELD_BODY = re.compile(r"(?<!thu tuong )\bchinh phu (?:quy dinh|huong dan)[a-z ]*$|^do chinh phu quy dinh")
 _SENTENCE = re.compile(r"(?<=[.;:])\s+|\n+")
@@ -582,7 +585,7 @@ class Assistant:
             parts = doc.split("/")
             num = fold("/".join(parts[:2])) if len(parts) >= 2 else re.sub(r"\D+", "", doc)
             spoken = [p for p, t in zip(provisions[:5], top_text) if num and re.search(rf"(?<!\d){re.escape(num)}", t)]
-            if spoken and _ASKS_VALIDITY.search(folded_q):
+            if spoken and (_ASKS_VALIDITY.search(folded_q) or _ASKS_WHICH_TEXT.search(folded_q)):
                 continue
             return no("missing-document", f"Câu hỏi hỏi nội dung của {label}, văn bản này chưa có trong kho.",
                       spoken[0] if spoken else None)
@@ -752,6 +755,7 @@ class Assistant:
 
         asked = f" {_words(expand_abbreviations(question)[0])} "
         for group, other in _STAFF_GROUPS:
+            asked = re.sub(rf" khong phai (?:la )?{other} ", " ", asked)  # "công chức (không phải viên chức)"
             if f" {group} " not in asked or f" {other} " in asked or not provisions:
                 continue
             titles = {p.doc: _words(self._title(p.doc)) for p in provisions}

@@ -149,6 +149,9 @@ def test_abstains_without_a_basis(assistant, question):
     # Asked of công chức, found only in NĐ 233, whose title limits it to viên chức.
     ("Tỷ lệ công chức được xếp loại hoàn thành xuất sắc nhiệm vụ tối đa là bao nhiêu phần trăm?", "other-field",
      "viên chức"),
+    # …also when the question sets viên chức aside in words.
+    ("Năm 2026 công chức (không phải viên chức) được đánh giá, xếp loại theo tỷ lệ nào?", "other-field",
+     "viên chức"),
     # Opinions and history are not in the texts.
     ("Theo anh chị, quy định tỷ lệ Chiến sĩ thi đua cơ sở có bất cập gì?", "opinion", "ý kiến"),
     ("Huân chương Hồ Chí Minh có nguồn gốc từ đâu?", "records", "lịch sử"),
@@ -171,6 +174,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
 
 
 @pytest.mark.parametrize("question, doc, article", [
+    # Names a document the corpus lacks beside a held one and asks which applies (NĐ 152 Điều 60).
+    ("Hồ sơ gửi Bộ Nội vụ trước 01/7/2025 thì thẩm định theo NĐ 98/2023 hay NĐ 152?", "152/2025/NĐ-CP", 60),
     # Names a document the corpus lacks, but asks what a held text says of it (NĐ 152 Điều 59, 60).
     ("NĐ 98/2023 còn được áp dụng trong trường hợp nào?", "152/2025/NĐ-CP", None),
     # "quy định chi tiết" delegated to the province by the Luật; the named province's text has it.
