@@ -701,8 +701,14 @@ class Assistant:
         asked = fold(expand_abbreviations(question)[0]).lower()  # "xử phạt VPHC" → "… vi pham hanh chinh"
         for reason, rx, names, said in _OUTSIDE_MATTERS:
             for m in rx.finditer(asked):
-                if not any(m.group(0) in t.lower() for t in top_text):
-                    return no(reason, f"Câu hỏi hỏi về “{names[m.group(0)]}”, {said}")
+                # "… theo quy định của pháp luật về bảo hiểm xã hội" sends the matter to that law: a
+                # provision that names it only so does not speak of it
+                term = m.group(0)
+                if re.search(r"\b(?:phap luat|luat) (?:ve )?$", asked[:m.start()]):
+                    continue  # the question's own "theo quy định của pháp luật về …"
+                referral = re.compile(rf"\b(?:phap luat|luat) (?:ve )?{re.escape(term)}\b")
+                if not any(term in referral.sub(" ", t.lower()) for t in top_text):
+                    return no(reason, f"Câu hỏi hỏi về “{names[term]}”, {said}")
         # 4c. Records of awards made (who, how many, which unit led, a ceremony's date), not rules.
         if _RECORDS.search(qwords) and _RECORDS_WHEN.search(qwords):
             return no("records", "Câu hỏi hỏi kết quả khen thưởng đã thực hiện (ai, bao nhiêu, đơn vị nào, ngày tổ "

@@ -152,6 +152,10 @@ def test_abstains_without_a_basis(assistant, question):
     # …also when the question sets viên chức aside in words.
     ("Năm 2026 công chức (không phải viên chức) được đánh giá, xếp loại theo tỷ lệ nào?", "other-field",
      "viên chức"),
+    # A provision that only sends the matter to another law ("theo quy định của pháp luật về bảo
+    # hiểm xã hội") does not speak of it.
+    ("Cán bộ nghỉ ốm dài ngày thì được hưởng chế độ ốm đau bảo hiểm xã hội bằng bao nhiêu phần trăm lương?",
+     "other-field", "bảo hiểm xã hội"),
     # Opinions and history are not in the texts.
     ("Theo anh chị, quy định tỷ lệ Chiến sĩ thi đua cơ sở có bất cập gì?", "opinion", "ý kiến"),
     ("Huân chương Hồ Chí Minh có nguồn gốc từ đâu?", "records", "lịch sử"),
@@ -192,6 +196,9 @@ def test_abstains_and_says_why(assistant, question, reason, named):
      "06/2022/QH15", 96),
     # The campaign plan of that province answers what it does govern.
     ("Kế hoạch 982 của Nghệ An áp dụng những hình thức khen thưởng nào?", "982/KH-UBND", None),
+    # …nor is the question's own referral the matter it asks (NĐ 152 Điều 4 k5 on thai sản).
+    ("Thời gian nghỉ chế độ thai sản theo quy định của pháp luật về bảo hiểm xã hội có được tính để xét "
+     "danh hiệu thi đua không?", "152/2025/NĐ-CP", 4),
     # Asking who regulates a matter handed on: NĐ 152 Điều 6 is the answer.
     ("Ai quy định mẫu, chất liệu, kích thước khung bằng khen, cờ thi đua?", "152/2025/NĐ-CP", 6),
     # Controls: the held Quy chế named by its province; the share asked of viên chức.
