@@ -109,6 +109,7 @@ ABBREVIATIONS: dict[str, str] = {
     "dn": "doanh nghiệp",
     "cb": "cán bộ",
     "vc": "viên chức",
+    "cc": "công chức",  # as in CBCC, CCVC
     "lcs": "lương cơ sở",  # "bao nhiêu lần LCS"
     "mlcs": "mức lương cơ sở",
 }

@@ -77,6 +77,7 @@ def test_abbreviations_expand_accented_and_unaccented():
     assert expand_abbreviations("VĐV đạt HCV, CBCC bị xử phạt VPHC")[0] == \
         "vận động viên đạt huy chương vàng, cán bộ, công chức bị xử phạt vi phạm hành chính"
     assert expand_abbreviations("thưởng bao nhiêu lần LCS")[0] == "thưởng bao nhiêu lần lương cơ sở"
+    assert expand_abbreviations("CC xếp loại HTXSNV")[0] == "công chức xếp loại hoàn thành xuất sắc nhiệm vụ"
     assert expand_abbreviations("DN được CTĐ, TTƯT, KNC")[0] == \
         "doanh nghiệp được cờ thi đua, thầy thuốc ưu tú, kỷ niệm chương"
 
