@@ -286,6 +286,8 @@ _ASKS_FIGURE = re.compile(r"\b(?:bao nhieu|may)\s+(" + "|".join(sorted(_FIGURE_U
 _ASKS_AMOUNT = re.compile(r"\b(?:muc chi|muc ho tro|muc boi duong|muc thu|muc tien|so tien|kinh phi)\b"
                           r"(?: [a-z0-9]+){0,12}? (?:la )?(?:bao nhieu|may)\b(?! (?:phan tram|lan|nam|ngay|thang))")
 _STATES_FIGURE = {u: re.compile(rf"\b{_NUMBER}\s*(?:[a-z]+\s+){{0,2}}?(?:{v})\b") for u, v in _FIGURE_UNITS.items()}
+# "Khung Bằng khen có kích thước bao nhiêu?": a size asked without its unit (folded).
+_ASKS_SIZE = re.compile(r"\bkich thuoc\b(?: [a-z0-9]+){0,6}? (?:la )?(?:bao nhieu|may|bn)\b")
 # Money is stated as an amount ("5 triệu đồng", "1,5 lần mức lương cơ sở"): no free words between the
 # number and its unit, since folded "đồng" is also the "động" of "4. hoạt động", "hội đồng".
 _STATES_MONEY = re.compile(rf"\b\d[\d.,]*\s*(?:(?:trieu|nghin|ngan|ty)\s+)?dong\b|\b{_NUMBER}\s+lan muc luong\b")
@@ -1060,6 +1062,8 @@ class Assistant:
         when none of them does; and the unit no retrieved provision states (then decline)."""
         words = _figure_words(question)
         asked = _ASKS_FIGURE.findall(words) or (["tien"] if _ASKS_AMOUNT.search(words) else [])
+        if _ASKS_SIZE.search(words):  # "kích thước bao nhiêu": a measurement, in cm or mm
+            asked.append("cm")
         out = list(chosen)
         for unit in dict.fromkeys(asked):
             states = _STATES_FIGURE[unit]

@@ -86,6 +86,8 @@ def test_abstains_without_a_basis(assistant, question):
      "missing-document", "15/2025/TT-BNV"),
     ("Nghị định 91/2017 quy định hồ sơ đề nghị khen thưởng thế nào?", "missing-document", "91/2017"),
     ("Hướng dẫn 7886 quy định tỷ lệ khen thưởng công tác bầu cử ra sao?", "missing-document", "7886"),
+    # The amending law of 2026, named as officers say it.
+    ("Luật TĐKT sửa đổi 2026 thay đổi thẩm quyền tặng Giấy khen thế nào?", "missing-document", "06/2026/QH16"),
     # A form the corpus lacks, although the named decree is held.
     ("Báo cáo thành tích theo Mẫu số 02 của NĐ 152 viết thế nào?", "missing-form", "Mẫu số 02"),
     # A rule made by a body none of whose texts is held.
@@ -132,6 +134,8 @@ def test_abstains_without_a_basis(assistant, question):
     ("Kế hoạch thi đua bầu cử Đắk Lắk nhiệm kỳ 2016 - 2021 đặt chỉ tiêu gì?", "other-period", "2016-2021"),
     # A figure asked by its unit that no retrieved provision states.
     ("Huân chương Lao động hạng Nhì có đường kính bao nhiêu cm?", "no-figure", "cm"),
+    # A size asked without its unit is a measurement too.
+    ("Khung Bằng khen của Chủ tịch UBND tỉnh có kích thước bao nhiêu?", "no-figure", "cm"),
     # An award no held text names, by kind and proper name.
     ("Tiêu chuẩn xét tặng Giải thưởng Tạ Quang Bửu là gì?", "unknown-award", "Giải thưởng Tạ Quang Bửu"),
     ("Tiêu chuẩn tặng Huy hiệu tỉnh Thanh Hóa là gì?", "unknown-award", "Huy hiệu tỉnh Thanh Hóa"),
