@@ -893,6 +893,25 @@ class Assistant:
             b += 1
         return p, sentence, " ".join(toks[a:b])
 
+    def _delegating_clauses(self, article: Provision) -> list[tuple[str, bool, tuple[str, ...]]]:
+        """The clauses of `article` that hand its details to a text not held, memoized per article:
+        (clause, whether it is "quy định chi tiết Điều này" undetailed by the held decree, the aspects
+        a clause that the held decree hands on names). "3. Chính phủ quy định chi tiết trình tự, thủ
+        tục xét tặng, truy tặng Huy chương Thanh niên xung phong vẻ vang" is handed on (phân quyền to
+        the Prime Minister) and names "trình tự", "thủ tục"."""
+        cache = self.__dict__.setdefault("_delegating_cache", {})
+        if article.id not in cache:
+            out = []
+            for line in article.text.splitlines():  # a clause a line, with its number ("4. Chính phủ …")
+                folded = fold(line).lower()
+                undetailed = bool(_DETAILS_ARTICLE.search(folded)) and not self._detailed_here(article, line)
+                handed = bool(_DELEGATES.search(folded)) and self._clause_handed_on(article, line)
+                aspects = tuple(a for a in _ASPECTS if f" {a} " in f" {_words(line)} ") if handed else ()
+                if undetailed or aspects:
+                    out.append((line, undetailed, aspects))
+            cache[article.id] = out
+        return cache[article.id]
+
     def _article_delegated(self, question: str, lead: Provision) -> tuple[Provision, str, list[str]] | None:
         """(clause, sentence, words) when the best hit's article hands its own details to a text
         not held ("6. Chính phủ quy định chi tiết Điều này." under Nhà giáo ưu tú, whose decree is
@@ -902,15 +921,9 @@ class Assistant:
         article = self.library.provision(article_id)
         if article is None or article.kind != "article":
             return None
-        for sentence in article.text.splitlines():  # a clause a line, with its number ("4. Chính phủ …")
-            folded = fold(sentence).lower()
-            undetailed = _DETAILS_ARTICLE.search(folded) and not self._detailed_here(article, sentence)
-            # or a clause the held decree hands on ("3. Chính phủ quy định chi tiết trình tự, thủ tục xét
-            # tặng, truy tặng Huy chương Thanh niên xung phong vẻ vang": phân quyền to the Prime Minister)
-            # …when the question asks an aspect that clause names ("trình tự")
-            if not undetailed and not (_DELEGATES.search(folded) and self._clause_handed_on(article, sentence)
-                                       and any(f" {a} " in f" {_words(sentence)} " and f" {a} " in f" {_words(question)} "
-                                               for a in _ASPECTS)):
+        for sentence, undetailed, aspects in self._delegating_clauses(article):
+            # a clause the held decree hands on counts when the question asks an aspect it names
+            if not undetailed and not any(f" {a} " in f" {_words(question)} " for a in aspects):
                 continue
             have = self._context_words(article, False)
             asked = set(content_words(question))
