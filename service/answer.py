@@ -918,7 +918,7 @@ class Assistant:
             for line in article.text.splitlines():  # a clause a line, with its number ("4. Chính phủ …")
                 folded = fold(line).lower()
                 undetailed = bool(_DETAILS_ARTICLE.search(folded)) and not self._detailed_here(article, line)
-                handed = bool(_DELEGATES.search(folded)) and self._clause_handed_on(article, line)
+                handed = bool(_DELEGATES.search(folded)) and self._handed_on_here(article, line)
                 aspects = tuple(a for a in _ASPECTS if f" {a} " in f" {_words(line)} ") if handed else ()
                 if undetailed or aspects:
                     out.append((line, undetailed, aspects))
@@ -954,13 +954,14 @@ class Assistant:
         return None
 
     @cached_property
-    def _detailed(self) -> dict[str, set[tuple[str, int | None]]]:
-        """Per held text, the (Điều, khoản) that a held text detailing it lists in its scope
-        ("Nghị định này quy định chi tiết … khoản 4 Điều 25 … của Luật"; a khoản of None = the whole
-        Điều). The Government's decree that details the Luật is held, but "Chính phủ quy định chi
-        tiết Điều này" under the Nhà giáo ưu tú article hands the matter to another decree."""
+    def _decree_scope(self) -> dict[str, tuple[set[tuple[str, int | None]], set[tuple[str, int | None]]]]:
+        """Per held text that a held Nghị định details: the (Điều, khoản) that decree's scope article
+        says it details ("quy định chi tiết … khoản 4 Điều 25 … của Luật"), and those it hands on to
+        the Prime Minister or to ministries and provinces ("phân quyền", "phân cấp" … khoản 3 Điều
+        96); a khoản of None = the whole Điều. The Government's decree that details the Luật is held,
+        but "Chính phủ quy định chi tiết Điều này" under Nhà giáo ưu tú is another decree's."""
         lib = self.library
-        out: dict[str, set[tuple[str, int | None]]] = {}
+        out: dict[str, tuple[set, set]] = {}
         for doc in lib.documents:
             for entry in lib.catalog.guided_by(doc):
                 if entry.type != "Nghị định":  # "Chính phủ quy định …" is answered by a decree
@@ -969,50 +970,42 @@ class Assistant:
                 scope = lib.provision(f"{guide}#d1") if guide else None
                 if scope is None:
                     continue
-                found = out.setdefault(doc, set())
+                detailed, handed = out.setdefault(doc, (set(), set()))
                 body = scope.text.split("\n", 1)[-1]  # not its own heading ("Điều 1. Phạm vi …")
                 marks = [(m.start(), m.group(0)) for m in _SCOPE_PART.finditer(body)]
-                handed = self._handed_on.setdefault(doc, set())
                 for m in _SCOPE_REF.finditer(body):
-                    # "… nội dung phân quyền theo quy định tại khoản 3 Điều 96": handed on to the Prime
-                    # Minister (or, "phân cấp", to ministries and provinces), not detailed here
                     part = next((w for at, w in reversed(marks) if at < m.start()), "")
                     ref = (m.group("article"), int(m.group("clause")) if m.group("clause") else None)
-                    (handed if part in ("phân quyền", "phân cấp") else found).add(ref)
-                handed -= found
+                    (handed if part in ("phân quyền", "phân cấp") else detailed).add(ref)
+                handed -= detailed
         return out
 
-    @cached_property
-    def _handed_on(self) -> dict[str, set[tuple[str, int | None]]]:
-        """Per held text, the (Điều, khoản) that the held decree detailing it hands on to the Prime
-        Minister or to ministries and provinces ("phân quyền", "phân cấp"); filled by `_detailed`."""
-        return {}
-
-    def _clause_handed_on(self, article: Provision, line: str) -> bool:
-        """Whether the clause of `article` that `line` opens ("3. …") is handed on by the held decree."""
-        self._detailed  # noqa: B018 - fills _handed_on
+    @staticmethod
+    def _clause_of(p: Provision, line: str) -> tuple[str, int | None]:
+        """(Điều, khoản) of the line of `p`: its own khoản, else the number the line opens with ("4. …")."""
         m = re.match(r"\s*(\d+)\.\s", line)
-        return bool(m) and (str(article.article_number), int(m.group(1))) in self._handed_on.get(article.doc, set())
+        clause = int(p.clause) if p.clause else int(m.group(1)) if m else None
+        return str(p.article_number), clause
+
+    def _handed_on_here(self, p: Provision, line: str) -> bool:
+        """Whether the held decree hands on the clause of `p` that `line` belongs to."""
+        article, clause = self._clause_of(p, line)
+        return clause is not None and (article, clause) in self._decree_scope.get(p.doc, (set(), set()))[1]
 
     def _lead_handed_on(self, lead: Provision) -> bool:
         """Whether the best hit is a clause whose details the held decree hands on ("2. Chính phủ quy
         định chi tiết mẫu, màu sắc, … kích thước …" of Luật Điều 12, given to the Prime Minister)."""
-        self._detailed  # noqa: B018 - fills _handed_on
-        handed = self._handed_on.get(lead.doc)
-        if not handed or not lead.clause or not _DELEGATES.search(fold(lead.text).lower()):
-            return False
-        return (str(lead.article_number), int(lead.clause)) in handed
+        return (bool(lead.clause) and self._handed_on_here(lead, lead.text)
+                and bool(_DELEGATES.search(fold(lead.text).lower())))
 
     def _detailed_here(self, p: Provision, sentence: str) -> bool:
         """Whether a held decree details the clause of `p` that `sentence` belongs to (taken as
         yes for a text no held decree details: its sentences are judged by their words alone)."""
-        scope = self._detailed.get(p.doc)
-        if scope is None:
+        if p.doc not in self._decree_scope:
             return True
-        m = re.match(r"\s*(\d+)\.\s", sentence)
-        clause = int(m.group(1)) if m and not p.clause else (int(p.clause) if p.clause else None)
-        article = str(p.article_number)
-        return (article, None) in scope or (article, clause) in scope
+        article, clause = self._clause_of(p, sentence)
+        detailed = self._decree_scope[p.doc][0]
+        return (article, None) in detailed or (article, clause) in detailed
 
     def _context_words(self, p: Provision, accented: bool) -> frozenset:
         """Words of the provision read in its article (folded for questions typed without
