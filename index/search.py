@@ -443,7 +443,7 @@ class Searcher:
                 seen.append(h)
         p.mentions = seen
         f = fold(text)
-        p.places = sorted({d for rx, d in self._places if rx.search(f)} | self.coded_places(text))
+        p.places = sorted(self.place_docs(text))
         olds = tuple(t for m in _OLD.finditer(f) for t in _OLD_TYPES[m.group(1)])
         news = tuple(t for m in _NEW.finditer(f) for t in _OLD_TYPES[m.group(1)])
         p.old_types, p.new_types = olds, news
@@ -471,6 +471,12 @@ class Searcher:
             keep = {self._held(d) or d for d in docs}
             p.docs = keep
         return p
+
+    def place_docs(self, text: str) -> set[str]:
+        """Held documents of the provinces and sectors the text names, in words ("Bắc Ninh", "ngành
+        Ngoại giao") or by the initials officers type ("QN:")."""
+        f = fold(normalize(text))
+        return {d for rx, d in self._places if rx.search(f)} | self.coded_places(text)
 
     def coded_places(self, text: str) -> set[str]:
         """Held documents of the provinces and ministries the text names by the initials officers

@@ -566,10 +566,7 @@ class Assistant:
                 # tích is the Ministry of Foreign Affairs' own form, not the one a question without a
                 # sector asks for
                 meta = self.searcher.lexical.doc_meta
-                asked = f" {_words(question)} "
-                here = {doc for doc, _ in self._named_places(question)} | {
-                    doc for doc, m in meta.items() if doc in lib.documents
-                    and any(f" {_words(place)} " in asked for place in m.get("places", []))}  # "Bộ Ngoại giao"
+                here = [d for d in self.searcher.place_docs(question) if d in lib.documents]  # "Bộ Ngoại giao"
                 docs = [lib.documents[d] for d in here] or [d for d in docs if not meta.get(d.info.doc, {}).get("places")]
             if not any(p.kind == "appendix" and kind in _words(p.text)
                        for d in docs for p in d.provisions):
