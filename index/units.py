@@ -25,7 +25,7 @@ from ingest.model import ParsedDocument, Provision
 from index.text import fast_normalize as normalize
 
 # Bump when units or chunk texts change: the index is then rebuilt from scratch.
-UNITS_VERSION = 3
+UNITS_VERSION = 4
 
 # Token budget of one embedded chunk (prefix, <s>, </s> included); the model's limit is 512.
 MAX_CHUNK_TOKENS = 480
@@ -164,6 +164,23 @@ def _first_line(text: str) -> str:
     return text.split("\n", 1)[0]
 
 
+_BARE_ARTICLE = re.compile(r"Điều \d+[a-z]?\.?")
+_NUMBERED = re.compile(r"\d+\.|[a-zđ]\)")
+
+
+def _heading_line(text: str) -> str:
+    """The line that says what an article is about: its title line ("Điều 23. Danh hiệu Chiến sĩ thi
+    đua cơ sở"), or for an untitled article (the 2003 law's "Điều 23." alone on its line) that line
+    with its lead-in sentence ("Danh hiệu “Chiến sĩ thi đua cơ sở” được xét tặng cho cá nhân đạt các
+    tiêu chuẩn sau:"). Without it the clauses of an untitled article carry no word of their subject."""
+    first, _, rest = text.partition("\n")
+    if _BARE_ARTICLE.fullmatch(first.strip()):
+        lead = _first_line(rest.strip())
+        if lead and not _NUMBERED.match(lead):
+            return f"{first.strip()} {lead}"
+    return first
+
+
 def build_units(parsed: ParsedDocument) -> list[Unit]:
     """The units of one document, in document order."""
     provs = parsed.provisions
@@ -197,7 +214,7 @@ def build_units(parsed: ParsedDocument) -> list[Unit]:
         # Lexical text: the unit's words plus the headings that say what it is about.
         if p.kind in ("clause", "point"):
             art = by_id.get(group)
-            head = _first_line(art.index_text or art.text) if art is not None else p.heading
+            head = _heading_line(art.index_text or art.text) if art is not None else p.heading
             lead = ""
             if p.kind == "point":
                 cl = next((a for a in anc if a.kind == "clause"), None)
@@ -290,7 +307,7 @@ def build_chunks(units: Iterable[Unit], provisions: dict[str, Provision], contex
         budget = max_tokens
         if u.kind == "clause":
             art = provisions.get(u.group)
-            ctx = f"{short_context}\n{_first_line(art.index_text or art.text)[:160] if art else u.heading}"
+            ctx = f"{short_context}\n{_heading_line(art.index_text or art.text)[:160] if art else u.heading}"
             budget = clause_tokens
         elif u.kind == "section" and u.parent and "." in (u.section or ""):
             # "II.2.a": name the enclosing sections.

@@ -130,6 +130,27 @@ def test_units_group_clauses_and_points_under_their_article():
     assert "THỜI GIAN" in units["K#s:II.1"].lex_text
 
 
+def test_clauses_of_an_untitled_article_carry_its_lead_in():
+    # The 2003 law's articles have no title ("Điều 23." alone on its line): the lead-in sentence
+    # says what their clauses are about, in BM25's text and in the embedded clause's context.
+    art = "Điều 23.\nDanh hiệu “Chiến sĩ thi đua cơ sở” được xét tặng cho cá nhân đạt các tiêu chuẩn sau:\n" \
+          "1. Đạt các tiêu chuẩn của danh hiệu “Lao động tiên tiến”;\n2. Có sáng kiến được cơ sở công nhận."
+    bare = "Điều 24.\n1. Thời hạn xét tặng hằng năm.\n2. Hội đồng xét tặng."
+    d = _doc([
+        _p("D#d23", "article", art, article="23"),
+        _p("D#d23.k1", "clause", "1. Đạt các tiêu chuẩn của danh hiệu “Lao động tiên tiến”;", "D#d23", "23", "1"),
+        _p("D#d24", "article", bare, article="24"),
+        _p("D#d24.k2", "clause", "2. Hội đồng xét tặng.", "D#d24", "24", "2"),
+    ])
+    units = {u.id: u for u in build_units(d)}
+    assert "Chiến sĩ thi đua cơ sở" in units["D#d23.k1"].lex_text
+    # an untitled article that opens with its first clause lends no clause text to the others
+    assert "Thời hạn" not in units["D#d24.k2"].lex_text
+    provs = {p.id: p for p in d.provisions}
+    chunks = {c.unit: c for c in build_chunks(build_units(d), provs, "Nghị định 1/2024/NĐ-CP", lambda t: len(t.split()))}
+    assert "Chiến sĩ thi đua cơ sở" in chunks["D#d23.k1"].text.split("\n", 2)[1]
+
+
 def test_long_provisions_are_split_below_the_token_budget():
     body = "\n".join(f"{i}. " + " ".join(["thi đua khen thưởng"] * 40) for i in range(1, 30))
     d = _doc([_p("D#d9", "article", "Điều 9. Dài\n" + body, article="9", heading="Dài")])
@@ -326,6 +347,14 @@ def test_old_law_named_with_its_subject(searcher):
         assert searcher.plan(q).old_types
         top = searcher.search(q, k=3)[0]
         assert (top.doc, top.article) == ("16/VBHN-VPQH", 66), (q, top.label)
+
+
+@pytest.mark.slow
+def test_a_clause_of_the_old_laws_untitled_article_is_found_by_its_subject(searcher):
+    # VBHN 16 Điều 23 has no title; its lead-in names the title whose criteria its clauses list
+    hits = searcher.search("Năm 2020 tiêu chuẩn danh hiệu Chiến sĩ thi đua cơ sở là gì?",
+                           k=5, as_of=date(2020, 6, 1))
+    assert ("16/VBHN-VPQH", 23) in [(h.doc, h.article) for h in hits[:3]], [h.label for h in hits]
 
 
 @pytest.mark.slow
