@@ -25,9 +25,11 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    3e. it asks the content of a Quy chế, named by its subject, that is none of the held ones;
    3f. it asks about công chức and the best provisions' texts apply, by their titles, only to
    viên chức (NĐ 233);
-4. the provisions only delegate what is asked: a phrase of the question is found in the
-   retrieved provisions only in sentences that hand the matter to another text ("Chính phủ quy
-   định chi tiết mẫu, màu sắc…", "Mức chi cụ thể thực hiện theo hướng dẫn của Bộ Tài chính");
+4. the provisions only delegate what is asked: a phrase of the question, rare in the corpus (a
+   name many texts say, "Bằng khen của Thủ tướng Chính phủ", is not the matter handed on), is found
+   in the retrieved provisions only in sentences that hand the matter to another text ("Chính phủ
+   quy định chi tiết mẫu, màu sắc…", "Mức chi cụ thể thực hiện theo hướng dẫn của Bộ Tài chính";
+   not those of a text that is not yet in force on the day asked);
    or the best hit is a clause that the held decree's scope article (NĐ 152 Điều 1) hands on
    ("phân quyền", "phân cấp": Luật Điều 12 k2) and the question does not ask who regulates; or
    the best hit's article hands its details to a decree not held ("Chính phủ quy định chi tiết
@@ -222,6 +224,9 @@ _ASKS_LOCAL_TEXT = re.compile(r"\b(?:quy dinh|quy che|ke hoach|quyet dinh|huong 
 # Other hits join the lead provision when their score is at least this share of the best one.
 COMPANION_SCORE_SHARE = 0.75
 MAX_CITATIONS = 3
+# A phrase of the question found only in delegating sentences decides only when at most this many
+# articles of the corpus hold its content words in a row (service.answer.Assistant._phrase_df).
+DELEGATED_PHRASE_DF = 8
 # Among this many best hits, one whose title the question spells out is cited too (a fourth at most).
 TITLE_HITS = 5
 QUOTE_CHARS = 1200
@@ -451,7 +456,7 @@ class Assistant:
 
         ref = parse_ref(question, lib.catalog)
         named = bool(ref is not None and ref.doc in lib.documents and (ref.article or ref.section))
-        check = self._basis(question, hits, provisions, missing, forms, spans, named)
+        check = self._basis(question, hits, provisions, missing, forms, spans, named, day)
         basis = check["basis"]
         chosen = [] if check["abstain"] else self._choose(hits, provisions, question)
         if chosen and not named:
@@ -575,7 +580,7 @@ class Assistant:
 
     def _basis(self, question: str, hits: list[dict], provisions: list[Provision],
                missing: list[tuple[str, str]], forms: list[str], spans: list[tuple[int, int]],
-               named_ref: bool) -> dict:
+               named_ref: bool, day: date | None = None) -> dict:
         """Whether the retrieved provisions are a basis for answering, and why (see the module
         docstring for the checks). Returns {"abstain", "reason", "why", "basis", "pointer"}."""
         basis = coverage(question, [self._context_text(p) for p in provisions[:3]]) if provisions else 0.0
@@ -688,7 +693,11 @@ class Assistant:
         toks, accented = _question_tokens(question, spans)
         # 4. The provisions only hand the matter asked about to another text or body.
         if not _ASKS_WHO.search(folded_q):
-            d = self._delegated(question, toks, accented, provisions[:5], provisions)
+            # a text not yet in force on the day asked hands nothing on then (Luật 06/2022's "Bộ, ban,
+            # ngành, tỉnh … quy định chi tiết tiêu chuẩn xét tặng giấy khen" for a question of 2023)
+            current = [p for p in provisions[:5] if day is None or (st := self.library.status(p.doc, day)) is None
+                       or st.code != "chưa có hiệu lực"]
+            d = self._delegated(question, toks, accented, current, provisions)
             if d is not None:
                 p, sentence, phrase = d
                 sentence = sentence.strip()
@@ -798,8 +807,14 @@ class Assistant:
             # a name that is a purpose ("Vì …") is looked up whole: "Huy chương Vì an ninh Tổ quốc" is
             # held, "Huy chương Vì thế hệ trẻ" is not
             whole = fold(m.group("name")).lower() == "vi"
-            if f" {_words(' '.join([text[m.start():m.end()], *(name if whole else [])]))} " not in self._corpus_words:
-                return " ".join([text[m.start():m.end()], *name])
+            if f" {_words(' '.join([text[m.start():m.end()], *(name if whole else [])]))} " in self._corpus_words:
+                continue
+            # a name of three words or more is found on its own too: "danh hiệu “Thành phố Anh hùng”"
+            # is the old law's "Danh hiệu “Tỉnh Anh hùng”, “Thành phố Anh hùng”"
+            full = _words(" ".join([m.group("place") or "", m.group("name"), *name]))
+            if len(full.split()) >= 3 and f" {full} " in self._corpus_words:
+                continue
+            return " ".join([text[m.start():m.end()], *name])
         return None
 
     @cached_property
@@ -880,7 +895,9 @@ class Assistant:
                         delegating.setdefault(g, (p, sentence))
                 else:
                     plain |= found
-        only = [g for g in delegating if g not in plain]
+        # A phrase many texts say is a name ("Bằng khen của Thủ tướng Chính phủ", "danh hiệu Lao động
+        # tiên tiến"), not the matter handed on: only a rare one says what the sentence delegates.
+        only = [g for g in delegating if g not in plain and self._phrase_df(g) <= DELEGATED_PHRASE_DF]
         if not only:
             return None
         # "Bắc Ninh quy định chi tiết …": the named province's own text may hold the details.
@@ -902,6 +919,25 @@ class Assistant:
         while b < len(toks) and f" {' '.join(toks[a:b + 1])} " in said:
             b += 1
         return p, sentence, " ".join(toks[a:b])
+
+    @cached_property
+    def _content_df(self) -> dict[tuple[str, ...], int]:
+        """In how many articles (plan sections, appendices) each run of two and of three content
+        words occurs, question words left out (folded): how common a phrase of the corpus is."""
+        df: dict[tuple[str, ...], int] = {}
+        for parsed in self.library.documents.values():
+            for p in parsed.provisions:
+                if p.kind in ("clause", "point"):
+                    continue
+                w = [t for t in (fold(x).lower() for x in tokens(p.text)) if not _is_asking(t, False)]
+                for g in {tuple(w[i:i + n]) for n in (2, 3) for i in range(len(w) - n + 1)}:
+                    df[g] = df.get(g, 0) + 1
+        return df
+
+    def _phrase_df(self, gram: tuple[str, ...]) -> int:
+        """How many articles hold the content words of `gram` in a row (see _content_df)."""
+        content = tuple(t for t in (fold(x).lower() for x in gram) if not _is_asking(t, False))
+        return self._content_df.get(content, 0) if len(content) >= 2 else 0
 
     def _delegating_clauses(self, article: Provision) -> list[tuple[str, bool, tuple[str, ...]]]:
         """The clauses of `article` that hand its details to a text not held, memoized per article:

@@ -234,6 +234,12 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Đề nghị Huân chương Độc lập có phải xin ý kiến Ban Cán sự Đảng trước khi trình không?", None, None),
     # The 2003 law is held as its consolidated text (VBHN 16).
     ("Luật 2003 quy định tiêu chuẩn Lao động tiên tiến thế nào?", "16/VBHN-VPQH", None),
+    # A name many texts say ("Bằng khen của Thủ tướng Chính phủ") is not the matter a delegating
+    # sentence hands on (NĐ 152 Điều 35 k1 b: the time of submission, "theo hướng dẫn của Bộ Nội vụ").
+    ("Đề nghị Bằng khen của Thủ tướng Chính phủ cho cá nhân có thành tích đột xuất cần hồ sơ gì?",
+     "152/2025/NĐ-CP", 42),
+    # An honour named like a place, found by its whole name in the old law (VBHN 16 Điều 58a).
+    ("Danh hiệu \"Thành phố Anh hùng\" theo luật cũ được xét tặng theo tiêu chuẩn nào?", "16/VBHN-VPQH", "58a"),
 ])
 def test_answers_what_the_corpus_holds(assistant, question, doc, article):
     r = assistant.ask(question)
@@ -242,6 +248,17 @@ def test_answers_what_the_corpus_holds(assistant, question, doc, article):
     if doc:
         assert any(c["doc"] == doc and (article is None or c["article"] == article) for c in r["citations"]), \
             [c["provision_id"] for c in r["citations"]]
+
+
+def test_a_text_not_yet_in_force_hands_nothing_on(assistant):
+    # In June 2023 the 2003 law governed Giấy khen; Luật 06/2022's "Bộ, ban, ngành, tỉnh … quy định
+    # chi tiết … tiêu chuẩn xét tặng giấy khen" (in force from 2024) does not make it unanswerable.
+    r = assistant.ask("Tháng 6/2023 xét tặng Giấy khen cho cá nhân theo những tiêu chuẩn nào?", as_of=date(2023, 6, 1))
+    assert not r["abstained"], r["why"]
+    assert any((c["doc"], c["article"]) == ("16/VBHN-VPQH", 75) for c in r["citations"]), r["citations"]
+    # …while a delegation in force still declines what only the other text settles
+    r = assistant.ask("Mức chi cụ thể cho hội nghị tổng kết phong trào thi đua là bao nhiêu?")
+    assert r["abstained"] and r["reason"] == "delegated", r["why"]
 
 
 def test_answer_cites_the_clause_asked_about(assistant):
