@@ -412,6 +412,7 @@ class Assistant:
     def warm(self) -> None:
         self.library.documents
         self._corpus_words  # what award names are looked up in (~60 ms to build)
+        self._content_df  # how common the corpus's phrases are (~200 ms)
         self.searcher.search("tiêu chuẩn chiến sĩ thi đua cơ sở", k=1)
 
     # -- search -------------------------------------------------------------------------
