@@ -29,7 +29,9 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    name many texts say, "Bằng khen của Thủ tướng Chính phủ", is not the matter handed on), is found
    in the retrieved provisions only in sentences that hand the matter to another text ("Chính phủ
    quy định chi tiết mẫu, màu sắc…", "Mức chi cụ thể thực hiện theo hướng dẫn của Bộ Tài chính";
-   not those of a text that is not yet in force on the day asked);
+   not those of a text that is not yet in force on the day asked, nor those whose matter, by its
+   head word, is another aspect than the question asks: a time, an amount, a design, criteria,
+   the procedure);
    or the best hit is a clause that the held decree's scope article (NĐ 152 Điều 1) hands on
    ("phân quyền", "phân cấp": Luật Điều 12 k2) and the question does not ask who regulates; or
    the best hit's article hands its details to a decree not held ("Chính phủ quy định chi tiết
@@ -345,6 +347,35 @@ _DELEGATES = re.compile(
     r"|^(?:[a-z]\)\s*)?quy dinh viec\b"  # a power listed for another body: "d) Quy định việc …"
     r"|\bdo (?:chinh phu|thu tuong(?: chinh phu)?|bo truong[a-z ]{0,30}?|bo [a-z]+ [a-z]+|"
     r"uy ban nhan dan[a-z ]{0,20}?) quy dinh\b")
+# What a delegating sentence hands on, by the head of the matter it names ("Thời gian trình hồ sơ …
+# thực hiện theo hướng dẫn của Bộ Nội vụ" hands on a time, "quy định chi tiết tiêu chuẩn …" criteria),
+# and the words by which a question asks for each (folded).
+_HANDED_ASPECTS = (
+    ("thoi gian|thoi han|thoi diem", r"thoi gian|thoi han|thoi diem|bao lau|khi nao|luc nao|ngay nao|truoc ngay|"
+                                     r"han chot|cham nhat|may ngay|bao nhieu ngay|thang nao|nam nao"),
+    ("muc", r"muc|bao nhieu tien|so tien|kinh phi|tien thuong|chi phi|bao nhieu dong"),
+    ("mau|kich thuoc|chat lieu|mau sac", r"mau|kich thuoc|chat lieu|hinh dang|khung|phoi"),
+    ("tieu chuan|tieu chi|dieu kien|doi tuong", r"tieu chuan|tieu chi|dieu kien|doi tuong|can gi|phai dat|duoc xet"),
+    ("thu tuc|trinh tu|quy trinh|ho so", r"thu tuc|trinh tu|quy trinh|ho so|giay to|nop|gui"),
+)
+_HEAD_FILLER = re.compile(r"^(?:[\s,;:.]|[a-z0-9]\)|\d+\.|-|va |viec |cac |cu the |chi tiet |huong dan (?:cu the |chi tiet )?"
+                          r"|quy dinh (?:cu the |chi tiet )?)*")
+_HANDED_HEADS = [(re.compile(rf"(?:{head})\b"), re.compile(rf"\b(?:{asked})\b")) for head, asked in _HANDED_ASPECTS]
+
+
+def _asks_what_is_handed(folded_question: str, sentence: str, m: re.Match) -> bool:
+    """Whether the question asks what the delegating sentence hands on, judged by the head of the
+    matter it names: after "quy định chi tiết" ("… quy định chi tiết, hướng dẫn cụ thể tiêu chuẩn xét
+    tặng giấy khen"), else the sentence's subject ("Mức chi cụ thể thực hiện theo hướng dẫn của Bộ Tài
+    chính"). A head outside the known aspects leaves the sentence deciding."""
+    span = sentence[m.end():] if "quy dinh" in m.group(0) and not m.group(0).startswith("do ") else sentence
+    span = span[_HEAD_FILLER.match(span).end():]
+    for head, asked in _HANDED_HEADS:
+        if head.match(span):
+            return bool(asked.search(folded_question))
+    return True
+
+
 # The marker words of those sentences: a shared phrase must carry more than them.
 _MARKERS = {fold(w) for w in "quy định chi tiết cụ thể hướng dẫn theo của do việc thực hiện".split()}
 # Questions about who decides or regulates: a delegating provision is their answer.
@@ -880,6 +911,7 @@ class Assistant:
                 wanted.add(g)
         if not wanted:
             return None
+        asked = " ".join(fold(t) for t in toks)
         delegating: dict[tuple[str, ...], tuple[Provision, str]] = {}
         plain: set[tuple[str, ...]] = set()
         for p in provisions:
@@ -887,11 +919,13 @@ class Assistant:
                 found = grams([key(t) for t in tokens(sentence)]) & wanted
                 if not found:
                     continue
-                fs = fold(sentence).strip()
+                fs = fold(sentence).strip().lower()
                 m = _DELEGATES.search(fs)
                 if m:
                     if _TO_HELD_BODY.search(fs[max(0, m.start() - 30):m.end()]):
                         continue  # "Chính phủ quy định chi tiết …": the Government's decree is held
+                    if not _asks_what_is_handed(asked, fs, m):
+                        continue  # it hands on a time, the question asks the papers
                     for g in found:
                         delegating.setdefault(g, (p, sentence))
                 else:

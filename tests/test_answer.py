@@ -238,6 +238,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # sentence hands on (NĐ 152 Điều 35 k1 b: the time of submission, "theo hướng dẫn của Bộ Nội vụ").
     ("Đề nghị Bằng khen của Thủ tướng Chính phủ cho cá nhân có thành tích đột xuất cần hồ sơ gì?",
      "152/2025/NĐ-CP", 42),
+    # …nor does a sentence handing on one aspect (the time of submission) settle another (the papers).
+    ("Tỉnh trình hồ sơ đề nghị BKTTCP cho cá nhân thì gồm những giấy tờ gì?", "152/2025/NĐ-CP", 42),
     # An honour named like a place, found by its whole name in the old law (VBHN 16 Điều 58a).
     ("Danh hiệu \"Thành phố Anh hùng\" theo luật cũ được xét tặng theo tiêu chuẩn nào?", "16/VBHN-VPQH", "58a"),
 ])
