@@ -112,7 +112,7 @@ OTHER_FIELDS = (
     # tax, administrative sanctions, land, social insurance, merit benefits, fees
     "thuế", "thu nhập cá nhân", "xử phạt", "phạt tiền", "phạt hành chính", "vi phạm hành chính",
     "quyền sử dụng đất", "tiền sử dụng đất", "bảo hiểm xã hội", "bảo hiểm y tế", "lương hưu", "trợ cấp ưu đãi",
-    "ưu đãi người có công", "thù lao", "bản quyền", "án phí", "lệ phí", "học bổng", "miễn giảm", "khám chữa bệnh",
+    "ưu đãi người có công", "trợ cấp hằng tháng", "trợ cấp hàng tháng", "thù lao", "bản quyền", "án phí", "lệ phí", "học bổng", "miễn giảm", "khám chữa bệnh",
     # labour and pay
     "hợp đồng lao động", "kỷ luật lao động", "nghỉ phép", "phép năm", "phụ cấp", "làm thêm giờ", "thôi việc",
     "sa thải", "nâng lương", "nâng bậc lương", "xin việc",
@@ -127,7 +127,7 @@ OTHER_FIELDS = (
     # probation, poverty lines, notarisation and legalisation, correcting an issued document
     "thử việc", "hộ nghèo", "chuẩn nghèo", "công chứng", "chứng thực", "hợp pháp hóa", "dịch thuật", "đính chính",
     # the complaints procedure itself (the TĐKT texts only send complaints to that law)
-    "giải quyết lần đầu", "giải quyết lần hai", "khiếu nại lần đầu", "khiếu nại lần hai",
+    "giải quyết lần đầu", "giải quyết lần hai", "khiếu nại lần đầu", "khiếu nại lần hai", "thời hiệu",
 )
 # Organisations that award under rules of their own (folded): a question about the criteria of
 # "Bằng khen của Tổng Liên đoàn", "Huy hiệu … của Trung ương Đoàn" needs those rules.
@@ -306,6 +306,10 @@ _ASKS_FIGURE = re.compile(r"\b(?:bao nhieu|may)\s+(" + "|".join(sorted(_FIGURE_U
 _ASKS_AMOUNT = re.compile(r"\b(?:muc chi|muc ho tro|muc boi duong|muc thu|muc tien|so tien|kinh phi)\b"
                           r"(?: [a-z0-9]+){0,12}? (?:la )?(?:bao nhieu|may)\b(?! (?:phan tram|lan|nam|ngay|thang))")
 _STATES_FIGURE = {u: re.compile(rf"\b{_NUMBER}\s*(?:[a-z]+\s+){{0,2}}?(?:{v})\b") for u, v in _FIGURE_UNITS.items()}
+# A date is no duration: the "12 … năm" of "ngày 31 tháng 12 của năm liền kề" and the "15 tháng" of
+# "ngày 15 tháng 12" are a day and a month, not years or months counted.
+for _u in ("nam", "thang", "ngay"):
+    _STATES_FIGURE[_u] = re.compile(rf"(?<!thang )(?<!ngay )\b{_NUMBER}\s*(?:[a-z]+\s+){{0,2}}?(?:{_FIGURE_UNITS[_u]})\b")
 # "Khung Bằng khen có kích thước bao nhiêu?": a size asked without its unit (folded).
 _ASKS_SIZE = re.compile(r"\bkich thuoc\b(?: [a-z0-9]+){0,6}? (?:la )?(?:bao nhieu|may|bn)\b")
 # Money is stated as an amount ("5 triệu đồng", "1,5 lần mức lương cơ sở"): no free words between the

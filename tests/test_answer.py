@@ -166,6 +166,8 @@ def test_abstains_without_a_basis(assistant, question):
     # Probation is labour law; an office's document system is a practicality.
     ("Nhân viên đang thử việc có được bình xét Lao động tiên tiến không?", "other-field", "thử việc"),
     ("Gửi hồ sơ qua iDesk thì file tối đa bao nhiêu MB?", "practical", "iDesk"),
+    # …nor its limitation periods ("thời hiệu").
+    ("Thời hiệu khiếu nại quyết định khen thưởng là bao lâu?", "other-field", "thời hiệu"),
     # The complaints law's own procedure ("giải quyết lần đầu") is not in the TĐKT texts.
     ("Khiếu nại về khen thưởng thì giải quyết lần đầu trong bao lâu?", "other-field", "giải quyết lần đầu"),
     # Far in meaning from everything held.
@@ -299,6 +301,17 @@ def test_money_is_read_as_an_amount():
     assert not money.search(_figure_words("1. Hội đồng Thi đua - Khen thưởng tỉnh"))
     assert _ASKS_AMOUNT.search(_figure_words("Mức chi bồi dưỡng cho thành viên hội đồng một buổi họp là bao nhiêu?"))
     assert not _ASKS_AMOUNT.search(_figure_words("Mức chi khen thưởng tối đa bao nhiêu phần trăm quỹ?"))
+
+
+def test_a_date_is_no_duration():
+    from service.answer import _STATES_FIGURE, _figure_words
+
+    years, months = _STATES_FIGURE["nam"], _STATES_FIGURE["thang"]
+    assert years.search(_figure_words("phải có liên tục từ 05 năm trở lên"))
+    assert months.search(_figure_words("trong thời hạn 06 tháng kể từ ngày"))
+    # the day and month of a date are not years or months counted
+    assert not years.search(_figure_words("gửi chậm nhất vào ngày 31 tháng 12 của năm liền kề"))
+    assert not months.search(_figure_words("trước ngày 15 tháng 12 hằng năm"))
 
 
 def test_details_held_are_read_from_the_decrees_scope(assistant):
