@@ -46,8 +46,9 @@ Whether there is a basis is judged by explainable checks, in order (the first th
 5. the question is far in meaning from every retrieved provision (e5 cosine below a floor:
    "cách dùng trộn thư trong Word") and less than half of its content words are found in them;
 6. almost none of the question's content words is found in the best provisions;
-7. it asks a figure by its unit ("bao nhiêu cm", "mấy con"), a size ("kích thước bao nhiêu"), or
-   an amount of money ("mức chi … là bao nhiêu"), that no retrieved provision states.
+7. it asks a figure by its unit ("bao nhiêu cm", "mấy con", a quota: "bao nhiêu suất", "bao nhiêu
+   chỉ tiêu"), a size ("kích thước bao nhiêu"), an amount of money ("mức chi … là bao nhiêu",
+   "bao nhiêu tỷ đồng"), or a date ("trước ngày nào"), that no retrieved provision states.
    (When the cited provisions lack it but another retrieved one states it, that one is cited
    too: "Bằng khen … kèm bao nhiêu tiền" cites the decree's amount beside the Luật's article.)
 
@@ -300,6 +301,11 @@ _FIGURE_UNITS = {
     "lan": r"lan",
     "bo": r"bo|ban",
     "phieu": r"phieu|phan tram",
+    # a quota of awards ("bao nhiêu suất Huân chương", "bao nhiêu chỉ tiêu Bằng khen")
+    "suat": r"suat|chi tieu",
+    "chi tieu": r"suat|chi tieu",
+    "ty": _MONEY,
+    "thanh vien": r"thanh vien",
 }
 _ASKS_FIGURE = re.compile(r"\b(?:bao nhieu|may)\s+(" + "|".join(sorted(_FIGURE_UNITS, key=len, reverse=True)) + r")\b")
 # "Mức chi bồi dưỡng … là bao nhiêu?": an amount of money asked without its unit (folded).
@@ -315,7 +321,11 @@ _ASKS_SIZE = re.compile(r"\bkich thuoc\b(?: [a-z0-9]+){0,6}? (?:la )?(?:bao nhie
 # Money is stated as an amount ("5 triệu đồng", "1,5 lần mức lương cơ sở"): no free words between the
 # number and its unit, since folded "đồng" is also the "động" of "4. hoạt động", "hội đồng".
 _STATES_MONEY = re.compile(rf"\b\d[\d.,]*\s*(?:(?:trieu|nghin|ngan|ty)\s+)?dong\b|\b{_NUMBER}\s+lan muc luong\b")
-_STATES_FIGURE["tien"] = _STATES_FIGURE["dong"] = _STATES_MONEY
+_STATES_FIGURE["tien"] = _STATES_FIGURE["dong"] = _STATES_FIGURE["ty"] = _STATES_MONEY
+# "… phải gửi trước ngày nào?", "tổ chức vào ngày nào?": a date asked; a provision states one as a day
+# ("ngày 15 tháng 12", "15/10/2025", folded to "15 10 2025") or a month ("tháng 10/2025").
+_ASKS_DATE = re.compile(r"\bngay nao\b")
+_STATES_FIGURE["ngay nao"] = re.compile(r"\bngay \d{1,2}\b|\b\d{1,2} \d{1,2} (?:19|20)\d\d\b|\bthang \d{1,2}\b")
 
 
 @lru_cache(maxsize=8192)
@@ -1155,6 +1165,8 @@ class Assistant:
         asked = _ASKS_FIGURE.findall(words) or (["tien"] if _ASKS_AMOUNT.search(words) else [])
         if _ASKS_SIZE.search(words):  # "kích thước bao nhiêu": a measurement, in cm or mm
             asked.append("cm")
+        if _ASKS_DATE.search(words):
+            asked.append("ngay nao")
         out = list(chosen)
         for unit in dict.fromkeys(asked):
             states = _STATES_FIGURE[unit]
@@ -1162,7 +1174,8 @@ class Assistant:
                 continue
             extra = next((p for p in provisions if p not in out and states.search(_figure_words(p.text))), None)
             if extra is None:
-                return chosen, {"tien": "tiền", "phan tram": "phần trăm"}.get(unit, unit)
+                return chosen, {"tien": "tiền", "ty": "tỷ đồng", "phan tram": "phần trăm", "suat": "suất", "chi tieu": "chỉ tiêu",
+                                "thanh vien": "thành viên", "ngay nao": "ngày nào"}.get(unit, unit)
             out.insert(1, extra)
         return out[:MAX_CITATIONS + 1], None
 

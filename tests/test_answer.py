@@ -136,6 +136,9 @@ def test_abstains_without_a_basis(assistant, question):
     ("Huân chương Lao động hạng Nhì có đường kính bao nhiêu cm?", "no-figure", "cm"),
     # A size asked without its unit is a measurement too.
     ("Khung Bằng khen của Chủ tịch UBND tỉnh có kích thước bao nhiêu?", "no-figure", "cm"),
+    # A quota of awards, or a budget in billions, that no held text sets.
+    ("Năm 2026 Sở Y tế Bắc Ninh được phân bổ bao nhiêu suất Bằng khen của Chủ tịch UBND tỉnh?", "no-figure", "suất"),
+    ("Kinh phí khen thưởng năm 2026 của tỉnh Đắk Lắk được giao bao nhiêu tỷ đồng?", "no-figure", "tỷ đồng"),
     # An award no held text names, by kind and proper name.
     ("Tiêu chuẩn xét tặng Giải thưởng Tạ Quang Bửu là gì?", "unknown-award", "Giải thưởng Tạ Quang Bửu"),
     ("Tiêu chuẩn tặng Huy hiệu tỉnh Thanh Hóa là gì?", "unknown-award", "Huy hiệu tỉnh Thanh Hóa"),
@@ -222,6 +225,9 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("BN: hộ GĐ muốn được tặng Giấy khen thì cần tiêu chuẩn nào?", "86/2025/QĐ-UBND", 4),
     # A rule on who may be awarded, with a year: not a record.
     ("Năm 2023, tập thể được tặng Cờ thi đua của Chính phủ phải đạt tiêu chuẩn gì?", "06/2022/QH15", None),
+    # A date asked, stated by the held plan ("từ ngày 20 tháng 11 năm 2025 …").
+    ("Ở Cần Thơ, phong trào chi trả trợ giúp xã hội không dùng tiền mặt có mấy đợt, đợt 01 bắt đầu ngày nào?",
+     "157/KH-UBND", None),
     # A held plan asked with its own year.
     ("Kế hoạch 157 của Cần Thơ năm 2025 chấm điểm thế nào?", "157/KH-UBND", None),
     # A held province named with "quy định": its own text answers.
@@ -312,6 +318,17 @@ def test_a_date_is_no_duration():
     # the day and month of a date are not years or months counted
     assert not years.search(_figure_words("gửi chậm nhất vào ngày 31 tháng 12 của năm liền kề"))
     assert not months.search(_figure_words("trước ngày 15 tháng 12 hằng năm"))
+
+
+def test_a_date_is_stated_as_a_day_or_a_month():
+    from service.answer import _ASKS_DATE, _STATES_FIGURE, _figure_words
+
+    assert _ASKS_DATE.search(_figure_words("Hồ sơ phải gửi Sở Nội vụ trước ngày nào?"))
+    dates = _STATES_FIGURE["ngay nao"]
+    for stated in ("chậm nhất vào ngày 31 tháng 12", "trước 15/10/2025", "từ tháng 10/2025"):
+        assert dates.search(_figure_words(stated)), stated
+    # a number of days is no date
+    assert not dates.search(_figure_words("trong thời hạn 15 ngày làm việc kể từ khi nhận hồ sơ"))
 
 
 def test_details_held_are_read_from_the_decrees_scope(assistant):
