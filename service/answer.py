@@ -11,6 +11,8 @@ Whether there is a basis is judged by explainable checks, in order (the first th
 1. the question names a document the corpus does not hold (catalog entry not held, an unknown
    số hiệu, "Hướng dẫn 7886"), unless a held text consolidates it (VBHN 16 for the 2003 law) or
    the question only asks about its validity and a retrieved provision speaks of it;
+1b. it asks what will replace a held text it names ("NĐ 152 hết hiệu lực thì văn bản nào sẽ thay
+   thế?") and the catalog records no successor;
 2. it names a form ("Mẫu số 13") whose text the corpus lacks;
 3. it says the rule is made by a body none of whose texts is held ("do Thủ tướng quy định",
    "theo hướng dẫn của Bộ Tài chính"); 3a. it asks the criteria of an award of an organisation
@@ -122,7 +124,9 @@ OTHER_FIELDS = (
     # recruitment and admissions
     "thi tuyển", "xét tuyển", "tuyển sinh", "điểm ưu tiên", "cộng điểm ưu tiên",
     # criminal law and discipline records
-    "khởi tố", "án treo", "phạt tù", "truy cứu trách nhiệm hình sự", "xóa kỷ luật",
+    "khởi tố", "án treo", "phạt tù", "truy cứu trách nhiệm hình sự", "xóa kỷ luật", "thời hạn kỷ luật",
+    # archives: how long papers are kept (the TĐKT texts only say "lưu trữ theo quy định của pháp luật")
+    "thời hạn bảo quản", "thời hạn lưu trữ", "tiêu hủy",
     # civil status and residence
     "kết hôn", "ly hôn", "hộ tịch", "khai sinh", "hộ khẩu", "cư trú", "thừa kế", "giấy phép lái xe", "đăng ký xe",
     # probation, poverty lines, notarisation and legalisation, correcting an issued document
@@ -406,6 +410,23 @@ _ASKS_VALIDITY = re.compile(r"\b(?:hieu luc|thay the|thay|bai bo|het han|chuyen 
 # "… thẩm định theo NĐ 98/2023 hay NĐ 152?": which of two texts applies is asked (folded).
 _ASKS_WHICH_TEXT = re.compile(r"(?i)\b(?:nghi dinh|nd|luat|thong tu|tt|quyet dinh|qd)\b[^?]*\bhay\b[^?]*"
                               r"\b(?:nghi dinh|nd|luat|thong tu|tt|quyet dinh|qd)\b")
+# "văn bản nào sẽ thay thế", "thay thế [TT 03/2018] là thông tư số mấy", "[NĐ 152] được thay thế bằng
+# nghị định nào": the successor of a named text is asked (folded, the text's name blanked to "@"); not
+# what the text itself replaces ("NĐ 152 thay thế những nghị định nào").
+_TEXT_KIND = r"(?:van ban|nghi dinh|thong tu|luat|quyet dinh|quy dinh|quy che)"
+_ASKS_SUCCESSOR = re.compile(
+    rf"\b{_TEXT_KIND}(?: [a-z0-9]+){{0,3}}? nao (?:se |da )?(?:duoc ban hanh de )?thay the\b"
+    rf"|\bthay the (?:cho )?@ (?:la|bang) (?:{_TEXT_KIND} )?(?:so )?(?:nao|may|gi)\b"
+    rf"|@ (?:se |da )?(?:duoc |bi )?thay the (?:bang|boi) (?:{_TEXT_KIND} )?(?:so )?(?:nao|may|gi)\b")
+
+
+def _blanked_words(question: str, spans: list[tuple[int, int]]) -> str:
+    """Folded words of the question with each document name it gives replaced by "@"."""
+    for a, b in sorted(spans, reverse=True):
+        question = question[:a] + " @ " + question[b:]
+    return " ".join(re.findall(r"[a-z0-9]+|@", fold(question).lower()))
+
+
 # A delegation to the Government, whose detailing decree (NĐ 152/2025) the corpus holds (folded).
 _TO_HELD_BODY = re.compile(r"(?<!thu tuong )\bchinh phu (?:quy dinh|huong dan)[a-z ]*$|^do chinh phu quy dinh")
 _SENTENCE = re.compile(r"(?<=[.;:])\s+|\n+")
@@ -652,6 +673,15 @@ class Assistant:
                 continue
             return no("missing-document", f"Câu hỏi hỏi nội dung của {label}, văn bản này chưa có trong kho.",
                       spoken[0] if spoken else None)
+        # 1b. What will replace a held text, when the catalog knows of no successor ("NĐ 152 hết hiệu
+        #     lực thì văn bản nào sẽ thay thế?"): the texts cannot say what is not yet issued.
+        if _ASKS_SUCCESSOR.search(_blanked_words(question, spans)):
+            named = [d for d in find_doc_mentions(question, self.library.catalog) if d in self.library.documents]
+            stat = [self.library.status(d, day or date.today()) for d in named]
+            if named and not any(st is not None and st.replaced_by for st in stat):
+                label = self.library.catalog.label(named[0])
+                return no("no-successor", f"Câu hỏi hỏi văn bản thay thế {label}; danh mục văn bản trong kho không ghi "
+                                          "nhận văn bản nào thay thế văn bản này.")
         # 2. A form the corpus lacks.
         if forms:
             return no("missing-form", f"{', '.join(forms)} không có trong kho (các biểu mẫu kèm theo chưa được "

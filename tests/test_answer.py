@@ -169,6 +169,10 @@ def test_abstains_without_a_basis(assistant, question):
     # Probation is labour law; an office's document system is a practicality.
     ("Nhân viên đang thử việc có được bình xét Lao động tiên tiến không?", "other-field", "thử việc"),
     ("Gửi hồ sơ qua iDesk thì file tối đa bao nhiêu MB?", "practical", "iDesk"),
+    # How long archived papers are kept is the archives law's; what replaces a text no held text says.
+    ("Hồ sơ khen thưởng đã giải quyết xong thì thời hạn bảo quản tại đơn vị là mấy năm?", "other-field",
+     "thời hạn bảo quản"),
+    ("Sau khi Nghị định 152/2025/NĐ-CP hết hiệu lực, văn bản nào sẽ thay thế?", "no-successor", "thay thế"),
     # …nor its limitation periods ("thời hiệu").
     ("Thời hiệu khiếu nại quyết định khen thưởng là bao lâu?", "other-field", "thời hiệu"),
     # The complaints law's own procedure ("giải quyết lần đầu") is not in the TĐKT texts.
