@@ -332,6 +332,21 @@ _ASKS_DATE = re.compile(r"\bngay nao\b")
 _STATES_FIGURE["ngay nao"] = re.compile(r"\bngay \d{1,2}\b|\b\d{1,2} \d{1,2} (?:19|20)\d\d\b|\bthang \d{1,2}\b")
 
 
+# "Chỉ thị số 41-CT/TW ngày 26/12/2024", "Hướng dẫn 7886/HD-BNV ngày 14/9/2025": the date a cited
+# text was issued is no date the provision sets (folded, what precedes the date).
+_ISSUED = re.compile(r"(?:\bso \d+|\b\d+ (?:\d{4} )?(?:nd|qd|tt|kh|hd|ct|nq|cv|tb|qh|ubnd|bnv|tw|cp|ttg|bng)\b)"
+                     r"(?: [a-z0-9]+){0,4} $")
+
+
+def _states_figure(unit: str, words: str) -> bool:
+    """Whether the folded words state a figure of the unit (a date: one the text sets, not the
+    issue date of a text it cites)."""
+    for m in _STATES_FIGURE[unit].finditer(words):
+        if unit != "ngay nao" or not _ISSUED.search(words[max(0, m.start() - 60):m.start()]):
+            return True
+    return False
+
+
 @lru_cache(maxsize=8192)
 def _figure_words(text: str) -> str:
     return _words(text.replace("%", " phần trăm "))
@@ -1198,11 +1213,16 @@ class Assistant:
         if _ASKS_DATE.search(words):
             asked.append("ngay nao")
         out = list(chosen)
+        # "Theo Kế hoạch 0124 …, … trước ngày nào?": the figure must be the named text's own.
+        named = {d for d in find_doc_mentions(question, self.library.catalog) if d in self.library.documents}
+
+        def states(unit: str, p: Provision) -> bool:
+            return (not named or p.doc in named) and _states_figure(unit, _figure_words(p.text))
+
         for unit in dict.fromkeys(asked):
-            states = _STATES_FIGURE[unit]
-            if any(states.search(_figure_words(p.text)) for p in out):
+            if any(states(unit, p) for p in out):
                 continue
-            extra = next((p for p in provisions if p not in out and states.search(_figure_words(p.text))), None)
+            extra = next((p for p in provisions if p not in out and states(unit, p)), None)
             if extra is None:
                 return chosen, {"tien": "tiền", "ty": "tỷ đồng", "phan tram": "phần trăm", "suat": "suất", "chi tieu": "chỉ tiêu",
                                 "thanh vien": "thành viên", "ngay nao": "ngày nào"}.get(unit, unit)

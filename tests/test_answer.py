@@ -333,6 +333,13 @@ def test_a_date_is_stated_as_a_day_or_a_month():
         assert dates.search(_figure_words(stated)), stated
     # a number of days is no date
     assert not dates.search(_figure_words("trong thời hạn 15 ngày làm việc kể từ khi nhận hồ sơ"))
+    # nor is the date a cited text was issued
+    from service.answer import _states_figure
+
+    assert _states_figure("ngay nao", _figure_words("gửi về Sở Nội vụ trước ngày 31/3/2026 để tổng hợp"))
+    for cited in ("theo Chỉ thị số 41-CT/TW ngày 26/12/2024 của Bộ Chính trị",
+                  "theo Hướng dẫn 7886/HD-BNV ngày 14/9/2025 của Bộ Nội vụ"):
+        assert not _states_figure("ngay nao", _figure_words(cited)), cited
 
 
 def test_details_held_are_read_from_the_decrees_scope(assistant):
