@@ -217,6 +217,8 @@ PARAPHRASES: dict[str, str] = {
     "nuoc ngoai tang": "nhận hình thức khen thưởng của nước ngoài",
     "bao nhieu tien": "mức tiền thưởng",
     "may bo": "số lượng hồ sơ",
+    # "được nhận tiền thưởng cả hai danh hiệu hay chỉ một?" (NĐ 152 Điều 49 k5)
+    "hai danh hieu": "nhiều danh hiệu thi đua cùng một thời điểm",
     "bao nhieu bo": "số lượng hồ sơ",
 }
 _PARAPHRASE_RX = re.compile(r"(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, PARAPHRASES), key=len, reverse=True))
