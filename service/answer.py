@@ -38,7 +38,9 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    ("phân quyền", "phân cấp": Luật Điều 12 k2) and the question does not ask who regulates; or
    the best hit's article hands its details to a decree not held ("Chính phủ quy định chi tiết
    Điều này" under Nhà giáo ưu tú, not in NĐ 152's scope), or has a handed-on clause naming the
-   aspect asked ("trình tự"), and the question asks two things the article lacks;
+   aspect asked ("trình tự"), and the question asks two things the article lacks; so too the
+   article of the title the question names ("Nhà giáo ưu tú": Luật Điều 64) when the best hit is a
+   general rule that does not name it (NĐ 152 Điều 33 on councils and votes);
 4b. it asks about a matter of another branch of law (tax, labour, recruitment, criminal law, the
    Party's rules…) or a practicality (phone numbers, online accounts, printing) that no retrieved
    provision speaks of (one that only says "theo quy định của pháp luật về bảo hiểm xã hội"
@@ -802,6 +804,14 @@ class Assistant:
                                        f"kho phân quyền, phân cấp việc đó (không quy định chi tiết): {p.label}: "
                                        f"“{p.text.strip()[:240]}”", p)
             d = self._article_delegated(question, provisions[0])
+            # …or the article of the title the question names ("Nhà giáo ưu tú": Luật Điều 64), when
+            # the best hit is a general rule that seems to answer ("Hội đồng … tỷ lệ phiếu", NĐ 152 Điều 33)
+            for named, name in ([] if d is not None else self._titled_articles(question, day)):
+                if f" {name} " in f" {_words(provisions[0].text)} ":  # the best hit speaks of it (NĐ 152 Điều 52 k3)
+                    continue
+                d = self._article_delegated(question, named)
+                if d is not None:
+                    break
             if d is not None:
                 p, sentence, beyond = d
                 return no("delegated", f"Câu hỏi hỏi chi tiết (“{', '.join(beyond)}”) mà {p.label} không nêu; điều này "
@@ -1051,6 +1061,31 @@ class Assistant:
                     out.append((line, undetailed, aspects))
             cache[article.id] = out
         return cache[article.id]
+
+    @cached_property
+    def _article_titles(self) -> list[tuple[str, Provision]]:
+        """(folded name, article) for each name an article's heading quotes ("Điều 64. Danh hiệu
+        “Nhà giáo nhân dân”, “Nhà giáo ưu tú”"), of two words or more."""
+        out = []
+        for parsed in self.library.documents.values():
+            for p in parsed.provisions:
+                if p.kind == "article" and p.heading:
+                    for name in re.findall(r"[“\"]([^”\"]{3,80})[”\"]", p.heading):
+                        if len(_words(name).split()) >= 2:
+                            out.append((_words(name), p))
+        return out
+
+    def _titled_articles(self, question: str, day: date | None) -> list[tuple[Provision, str]]:
+        """The articles, of texts in force on the day, whose headings quote a title the question
+        names, with that name (folded)."""
+        qwords = f" {_words(question)} "
+        day = day or date.today()
+        out = []
+        for name, p in self._article_titles:
+            st = self.library.status(p.doc, day)
+            if f" {name} " in qwords and all(p is not q for q, _ in out) and (st is None or st.in_force):
+                out.append((p, name))
+        return out
 
     def _article_delegated(self, question: str, lead: Provision) -> tuple[Provision, str, list[str]] | None:
         """(clause, sentence, words) when the best hit's article hands its own details to a text

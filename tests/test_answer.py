@@ -99,6 +99,10 @@ def test_abstains_without_a_basis(assistant, question):
     # votes asked are not in it.
     ("Xét danh hiệu Nghệ sĩ ưu tú phải qua mấy cấp Hội đồng, tỷ lệ phiếu đồng ý bao nhiêu?", "delegated",
      "Điều 66"),
+    # …also when the best hit is a general rule of councils and votes (NĐ 152 Điều 33): the title
+    # the question names has its own article, whose details go to a decree not held.
+    ("Hồ sơ xét Nhà giáo ưu tú phải được Hội đồng cấp tỉnh bỏ phiếu đồng ý đạt tỷ lệ bao nhiêu?", "delegated",
+     "Điều 64"),
     # The article's clause that NĐ 152 hands on names the aspect asked ("trình tự"; Luật Điều 96 k3).
     ("Truy tặng Huy chương Thanh niên xung phong vẻ vang cho người đã mất cần hồ sơ, trình tự thế nào?",
      "delegated", "Điều 96"),
@@ -229,6 +233,9 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("BN: hộ GĐ muốn được tặng Giấy khen thì cần tiêu chuẩn nào?", "86/2025/QĐ-UBND", 4),
     # A rule on who may be awarded, with a year: not a record.
     ("Năm 2023, tập thể được tặng Cờ thi đua của Chính phủ phải đạt tiêu chuẩn gì?", "06/2022/QH15", None),
+    # The held decree's own provision on the title's money (NĐ 152 Điều 52) answers, though the
+    # title's article hands its other details to a decree not held.
+    ("Nhà giáo ưu tú được thưởng bao nhiêu tiền?", "152/2025/NĐ-CP", 52),
     # A date asked, stated by the held plan ("từ ngày 20 tháng 11 năm 2025 …").
     ("Ở Cần Thơ, phong trào chi trả trợ giúp xã hội không dùng tiền mặt có mấy đợt, đợt 01 bắt đầu ngày nào?",
      "157/KH-UBND", None),
