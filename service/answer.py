@@ -496,6 +496,7 @@ class Assistant:
         self.library.documents
         self._corpus_words  # what award names are looked up in (~60 ms to build)
         self._content_df  # how common the corpus's phrases are (~200 ms)
+        self._article_titles  # the titles articles' headings quote
         self.searcher.search("tiêu chuẩn chiến sĩ thi đua cơ sở", k=1)
 
     # -- search -------------------------------------------------------------------------
