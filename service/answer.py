@@ -15,7 +15,7 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    thế?") and the catalog records no successor;
 2. it names a form ("Mẫu số 13") whose text the corpus lacks;
 3. it says the rule is made by a body none of whose texts is held ("do Thủ tướng quy định",
-   "theo hướng dẫn của Bộ Tài chính"); 3a. it asks the criteria of an award of an organisation
+   "theo hướng dẫn của Bộ Tài chính", "Bộ Quốc phòng quy định tiêu chuẩn … thế nào"); 3a. it asks the criteria of an award of an organisation
    that awards under rules of its own ("Huy hiệu của Hội Cựu chiến binh") and no retrieved
    provision names it;
 3b. it asks for a province's own text ("quy định của tỉnh Thanh Hóa") and no held text belongs
@@ -51,7 +51,7 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    "cách dùng trộn thư trong Word") and less than half of its content words are found in them;
 6. almost none of the question's content words is found in the best provisions;
 7. it asks a figure by its unit ("bao nhiêu cm", "mấy con", a quota: "bao nhiêu suất", "bao nhiêu
-   chỉ tiêu"), a size ("kích thước bao nhiêu"), an amount of money ("mức chi … là bao nhiêu",
+   chỉ tiêu"), a size ("kích thước bao nhiêu", "… ra sao"), an amount of money ("mức chi … là bao nhiêu",
    "bao nhiêu tỷ đồng"), or a date ("trước ngày nào"), that no retrieved provision states.
    (When the cited provisions lack it but another retrieved one states it, that one is cited
    too: "Bằng khen … kèm bao nhiêu tiền" cites the decree's amount beside the Luật's article.)
@@ -323,7 +323,7 @@ _STATES_FIGURE = {u: re.compile(rf"\b{_NUMBER}\s*(?:[a-z]+\s+){{0,2}}?(?:{v})\b"
 for _u in ("nam", "thang", "ngay"):
     _STATES_FIGURE[_u] = re.compile(rf"(?<!thang )(?<!ngay )\b{_NUMBER}\s*(?:[a-z]+\s+){{0,2}}?(?:{_FIGURE_UNITS[_u]})\b")
 # "Khung Bằng khen có kích thước bao nhiêu?": a size asked without its unit (folded).
-_ASKS_SIZE = re.compile(r"\bkich thuoc\b(?: [a-z0-9]+){0,6}? (?:la )?(?:bao nhieu|may|bn)\b")
+_ASKS_SIZE = re.compile(r"\bkich thuoc\b(?: [a-z0-9]+){0,6}? (?:la )?(?:bao nhieu|may|bn|the nao|nhu the nao|ra sao)\b")
 # Money is stated as an amount ("5 triệu đồng", "1,5 lần mức lương cơ sở"): no free words between the
 # number and its unit, since folded "đồng" is also the "động" of "4. hoạt động", "hội đồng".
 _STATES_MONEY = re.compile(rf"\b\d[\d.,]*\s*(?:(?:trieu|nghin|ngan|ty)\s+)?dong\b|\b{_NUMBER}\s+lan muc luong\b")
@@ -418,7 +418,8 @@ _ASKS_WHO = re.compile(r"\b(?:ai|co quan nao|cap nao|do ai|tham quyen|tham quyen
 # "do Thủ tướng quy định", "theo hướng dẫn của Bộ Tài chính": who makes the rule asked about (folded).
 _BODY = r"thu tuong(?: chinh phu)?|bo truong(?: [a-z]+){1,6}|bo(?: [a-z]+){1,5}|ban thi dua(?: [a-z]+){0,6}"
 _RULE_BY = re.compile(rf"\bdo (?P<a>{_BODY}) (?:quy dinh|huong dan|ban hanh)\b"
-                      rf"|\btheo (?:quy dinh|huong dan|van ban) (?:cua )?(?P<b>{_BODY})\b")
+                      rf"|\btheo (?:quy dinh|huong dan|van ban) (?:cua )?(?P<b>{_BODY})\b"
+                      rf"|^(?P<c>{_BODY}) quy dinh (?:chi tiet |cu the )?(?!ai\b|co quan\b|cap\b)")  # "Bộ Quốc phòng quy định tiêu chuẩn …"
 # "Hướng dẫn 7886", "Công văn số 123": a document typed without its year.
 _TYPED_NUMBER = re.compile(r"(?<![a-z])(?:huong dan|hd|cong van|cv|chi thi|thong bao|quyet dinh|qd|nghi dinh|nd|"
                            r"thong tu|tt|ke hoach|kh)\s*(?:so\s*)?(?P<n>\d{2,5})(?![\d/])")
@@ -710,9 +711,10 @@ class Assistant:
         # 3. A rule made by a body none of whose texts is held.
         m = _RULE_BY.search(folded_q)
         if m:
-            body = m.group("a") or m.group("b")
+            group = next(g for g in "abc" if m.group(g))
+            body = m.group(group)
             if not any(body.startswith(h) or h.startswith(body) for h in self._held_issuers):
-                name = question[m.start("a" if m.group("a") else "b"):m.end("a" if m.group("a") else "b")]
+                name = question[m.start(group):m.end(group)]
                 return no("outside-issuer", f"Câu hỏi hỏi quy định do {name} ban hành; kho không có văn bản nào "
                                             f"của cơ quan này.")
         # 3a. An award of an organisation that awards under its own rules ("Bằng khen của Tổng Liên

@@ -109,6 +109,9 @@ def test_abstains_without_a_basis(assistant, question):
     # The best hit hands the matter on, and NĐ 152 hands it on again ("phân quyền" to the Prime
     # Minister: Luật Điều 12 k2 on the size and cloth of a Cờ thi đua).
     ("Cờ thi đua của UBND tỉnh có kích thước bao nhiêu, chất liệu vải gì?", "delegated", "Điều 12"),
+    # The rules of a body none of whose texts is held, named as the question's subject.
+    ("Bộ Công an quy định tiêu chuẩn danh hiệu Chiến sĩ thi đua trong Công an nhân dân thế nào?", "outside-issuer",
+     "Bộ Công an"),
     # A matter of another branch of law that no retrieved provision speaks of.
     ("Tiền thưởng khen thưởng có bị tính thuế không?", "other-field", "thuế"),
     ("Thời gian được tặng Huân chương có được tính để hưởng lương hưu cao hơn không?", "other-field", "lương hưu"),
@@ -140,6 +143,8 @@ def test_abstains_without_a_basis(assistant, question):
     ("Huân chương Lao động hạng Nhì có đường kính bao nhiêu cm?", "no-figure", "cm"),
     # A size asked without its unit is a measurement too.
     ("Khung Bằng khen của Chủ tịch UBND tỉnh có kích thước bao nhiêu?", "no-figure", "cm"),
+    # …asked as "thế nào" too.
+    ("Phôi Giấy khen của Chủ tịch UBND xã có kích thước ra sao?", "no-figure", "cm"),
     # A quota of awards, or a budget in billions, that no held text sets.
     ("Năm 2026 Sở Y tế Bắc Ninh được phân bổ bao nhiêu suất Bằng khen của Chủ tịch UBND tỉnh?", "no-figure", "suất"),
     ("Kinh phí khen thưởng năm 2026 của tỉnh Đắk Lắk được giao bao nhiêu tỷ đồng?", "no-figure", "tỷ đồng"),
@@ -233,6 +238,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("BN: hộ GĐ muốn được tặng Giấy khen thì cần tiêu chuẩn nào?", "86/2025/QĐ-UBND", 4),
     # A rule on who may be awarded, with a year: not a record.
     ("Năm 2023, tập thể được tặng Cờ thi đua của Chính phủ phải đạt tiêu chuẩn gì?", "06/2022/QH15", None),
+    # The Government's rules, as the question's subject, are the held decree's.
+    ("Chính phủ quy định những hình thức khen thưởng nào?", None, None),
     # The held decree's own provision on the title's money (NĐ 152 Điều 52) answers, though the
     # title's article hands its other details to a decree not held.
     ("Nhà giáo ưu tú được thưởng bao nhiêu tiền?", "152/2025/NĐ-CP", 52),
