@@ -32,6 +32,9 @@ How a question is answered (``Searcher.search``):
    first five all come from one text, the best hit of the text that details it (catalog
    ``guides``: the Luật and its Nghị định) takes it. Not when the question names a text, a
    place, the old law or a provision.
+7. A plan section whose title the question spells out ("Thời gian thực hiện", "Hình thức khen
+   thưởng"), in a text of the three best hits, takes the second place when the first five lack
+   it ("title"), whether or not the question names the text.
 """
 from __future__ import annotations
 
@@ -334,6 +337,14 @@ class Searcher:
                 self.units[i].kind == "article" and self.units[i].part is None
                 and bool(self.lexical.doc_meta.get(self.units[i].doc, {}).get("attached"))
                 for i in st.group_unit])
+        # A plan section's title ("2. Thời gian thực hiện: Từ tháng 10/2025 …", "3. Hình thức khen
+        # thưởng"), folded, for questions that spell it out
+        self._section_titles: list[tuple[int, frozenset[str]]] = []
+        for i, u in enumerate(self.units):
+            if u.kind == "section" and u.heading:
+                title = fold_tokens(u.heading.split(":", 1)[0]) if ":" in u.heading or len(u.heading.split()) <= 8 else []
+                if 2 <= len(title) <= 6:
+                    self._section_titles.append((i, frozenset(title)))
         self._bm25_syl = VietBM25Retriever(self.lexical, folded=False)
         self._bm25_fold = VietBM25Retriever(self.lexical, folded=True)
 
@@ -644,6 +655,7 @@ class Searcher:
             u = self.units[ui]
             hits.append(_hit(u, sc, self.status(u.doc, plan.as_of), dense=dense[ui]))
             taken.add(ui)
+        hits = self._with_titled_section(hits, plan, syl)
         if plan.compare:
             hits = self._side_by_side(hits, plan, dense, syl, fol, p)
         elif partner:
@@ -738,6 +750,37 @@ class Searcher:
                 seen.add(g)
                 firsts.append(i)
         return firsts
+
+    TITLE_DOCS = 3  # a titled section is looked for in the texts of this many best hits
+
+    def _with_titled_section(self, hits: list[Hit], plan: QueryPlan, syl: np.ndarray) -> list[Hit]:
+        """A plan section whose title the question spells out ("… thực hiện trong thời gian nào?":
+        "2. Thời gian thực hiện", "có những hình thức khen thưởng nào": "a) Hình thức khen thưởng"),
+        in a text of the best hits, takes the second place when the first five hits lack it: the
+        sections' bodies share the plan's words, their titles say what each one is about."""
+        if not hits or plan.ref_unit is not None:
+            return hits
+        asked = set(fold_tokens(plan.fold_text))
+        docs = list(dict.fromkeys(h.doc for h in hits))[: self.TITLE_DOCS]
+        best = None
+        for ui, title in self._section_titles:
+            u = self.units[ui]
+            if u.doc in docs and title <= asked:
+                key = (len(title), float(syl[ui]))
+                if best is None or key > best[0]:
+                    best = (key, ui)
+        if best is None:
+            return hits
+        u = self.units[best[1]]
+        section = u.section or ""
+        for h in hits[:5]:
+            hs = h.section or ""
+            if h.doc == u.doc and (hs == section or hs.startswith(section + ".") or section.startswith(hs + ".")):
+                return hits
+        out = [h for h in hits if h.id != u.id]
+        score = hits[1].score if len(hits) > 1 else hits[0].score
+        out.insert(1, _hit(u, score, self.status(u.doc, plan.as_of), why="title", dense=None))
+        return out
 
     def _with_partner_text(self, hits: list[Hit], plan: QueryPlan) -> list[Hit]:
         """When the first PARTNER_SLOT articles all come from one text and a held national text
