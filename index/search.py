@@ -33,7 +33,7 @@ How a question is answered (``Searcher.search``):
    ``guides``: the Luật and its Nghị định) takes it. Not when the question names a text, a
    place, the old law or a provision.
 7. A plan section whose title the question spells out ("Thời gian thực hiện", "Hình thức khen
-   thưởng"), in a text of the three best hits, takes the second place when the first five lack
+   thưởng"), in a text the question names or else of the three best hits, takes the second place when the first five lack
    it ("title"), whether or not the question names the text.
 """
 from __future__ import annotations
@@ -756,12 +756,12 @@ class Searcher:
     def _with_titled_section(self, hits: list[Hit], plan: QueryPlan, syl: np.ndarray) -> list[Hit]:
         """A plan section whose title the question spells out ("… thực hiện trong thời gian nào?":
         "2. Thời gian thực hiện", "có những hình thức khen thưởng nào": "a) Hình thức khen thưởng"),
-        in a text of the best hits, takes the second place when the first five hits lack it: the
+        in a text the question names, else of the best hits, takes the second place when the first five hits lack it: the
         sections' bodies share the plan's words, their titles say what each one is about."""
         if not hits or plan.ref_unit is not None:
             return hits
         asked = set(fold_tokens(plan.fold_text))
-        docs = list(dict.fromkeys(h.doc for h in hits))[: self.TITLE_DOCS]
+        docs = plan.mentions or list(dict.fromkeys(h.doc for h in hits))[: self.TITLE_DOCS]
         best = None
         for ui, title in self._section_titles:
             u = self.units[ui]
