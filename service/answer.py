@@ -413,8 +413,9 @@ def _asks_what_is_handed(folded_question: str, sentence: str, m: re.Match) -> bo
 
 # The marker words of those sentences: a shared phrase must carry more than them.
 _MARKERS = {fold(w) for w in "quy định chi tiết cụ thể hướng dẫn theo của do việc thực hiện".split()}
-# Questions about who decides or regulates: a delegating provision is their answer.
-_ASKS_WHO = re.compile(r"\b(?:ai|co quan nao|cap nao|do ai|tham quyen|tham quyen cua ai)\b")
+# Questions about who decides or regulates: a delegating provision is their answer ("gồm những ai"
+# asks who the people are, not who decides).
+_ASKS_WHO = re.compile(r"(?<!nhung )\b(?:ai|co quan nao|cap nao|do ai|tham quyen|tham quyen cua ai)\b")
 # "do Thủ tướng quy định", "theo hướng dẫn của Bộ Tài chính": who makes the rule asked about (folded).
 _BODY = r"thu tuong(?: chinh phu)?|bo truong(?: [a-z]+){1,6}|bo(?: [a-z]+){1,5}|ban thi dua(?: [a-z]+){0,6}"
 _RULE_BY = re.compile(rf"\bdo (?P<a>{_BODY}) (?:quy dinh|huong dan|ban hanh)\b"

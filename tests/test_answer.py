@@ -99,6 +99,9 @@ def test_abstains_without_a_basis(assistant, question):
     # votes asked are not in it.
     ("Xét danh hiệu Nghệ sĩ ưu tú phải qua mấy cấp Hội đồng, tỷ lệ phiếu đồng ý bao nhiêu?", "delegated",
      "Điều 66"),
+    # "gồm những ai" asks who sits on the council, not who regulates it.
+    ("Hội đồng xét tặng danh hiệu Thầy thuốc ưu tú cấp Bộ gồm những ai, tỷ lệ phiếu đồng ý cần bao nhiêu?",
+     "delegated", "Điều 65"),
     # …also when the best hit is a general rule of councils and votes (NĐ 152 Điều 33): the title
     # the question names has its own article, whose details go to a decree not held.
     ("Hồ sơ xét Nhà giáo ưu tú phải được Hội đồng cấp tỉnh bỏ phiếu đồng ý đạt tỷ lệ bao nhiêu?", "delegated",
