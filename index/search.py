@@ -22,7 +22,9 @@ How a question is answered (``Searcher.search``):
    syllables (:class:`index.lexical.VietBM25Retriever`), fused by :class:`FusionRetriever`
    (weighted reciprocal rank over articles and their clauses, :mod:`index.fusion`).
 4. Validity: a document not in force on ``as_of`` (default today) is down-weighted, never
-   hidden, and not at all when the question names it. ``docs=[...]`` restricts the search.
+   hidden, and not at all when the question names it. A law named without its number ("theo
+   Luật Thi đua, khen thưởng lúc đó", of 2022) is the held text in force that day which the named
+   one replaced (VBHN 16). ``docs=[...]`` restricts the search.
 5. Each hit is the most specific unit that matches (a clause, a point, a plan sub-section),
    one or two per article; ``Hit.article`` is an int (or "58a"), ``Hit.clause`` an int.
 6. Companions in the first five articles (``Hit.why`` says which): an old/new comparison sets
@@ -450,6 +452,12 @@ class Searcher:
         seen = []
         for m in scan_mentions(text, self.catalog):
             h = self._held(m.doc)
+            if h and m.weak and self.in_force(h, day) is False:
+                # "theo Luật Thi đua, khen thưởng lúc đó" asked of 2022: the law by its name is the
+                # one in force then, the held text that the named one replaced (VBHN 16)
+                h = next((d for d in self.held if self.in_force(d, day)
+                          and any(self._held(r.doc) == h for r in getattr(self.catalog.get_exact(d), "replaced_by", []))),
+                         h)
             if h and h not in seen:
                 seen.append(h)
         p.mentions = seen

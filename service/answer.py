@@ -42,7 +42,7 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    article of the title the question names ("Nhà giáo ưu tú": Luật Điều 64) when the best hit is a
    general rule that does not name it (NĐ 152 Điều 33 on councils and votes);
 4b. it asks about a matter of another branch of law (tax, labour, recruitment, criminal law, the
-   Party's rules…) or a practicality (phone numbers, online accounts, printing) that no retrieved
+   Party's rules, how long archived papers are kept…) or a practicality (phone numbers, online accounts, printing) that no retrieved
    provision speaks of (one that only says "theo quy định của pháp luật về bảo hiểm xã hội"
    does not), or the base salary's amount; 4c. it asks for records, not rules: who or how many were awarded in a
    year, which unit led, when a ceremony was held; 4d. it asks an opinion ("theo anh chị… có
@@ -139,13 +139,14 @@ OTHER_FIELDS = (
 # Organisations that award under rules of their own (folded): a question about the criteria of
 # "Bằng khen của Tổng Liên đoàn", "Huy hiệu … của Trung ương Đoàn" needs those rules.
 ORGANISATIONS = (
-    "Trung ương Đoàn", "Đoàn Thanh niên", "Tổng Liên đoàn Lao động", "Liên đoàn Lao động", "Công đoàn",
+    "Trung ương Đoàn", "Tỉnh đoàn", "Thành đoàn", "Huyện đoàn", "Đoàn Thanh niên", "Tổng Liên đoàn Lao động", "Liên đoàn Lao động", "Công đoàn",
     "Hội Liên hiệp Phụ nữ", "Hội Nông dân", "Hội Cựu chiến binh", "Mặt trận Tổ quốc", "Tư lệnh", "quân khu",
     "quân đoàn", "Bộ Tổng Tham mưu", "Tổng cục Chính trị", "Đại học Quốc gia", "Viện Hàn lâm", "Hội Chữ thập đỏ",
 )
 _OWN_AWARD = re.compile(r"\b(?:bang khen|giay khen|huy hieu|huy chuong|ky niem chuong|co thi dua|danh hieu|giai thuong)\b"
                         r"(?: [a-z]+){0,6}? (?:cua|do) (?P<body>(?:[a-z]+ ){0,1}[a-z]+(?: [a-z]+){0,5})")
-_ASKS_RULE = re.compile(r"\b(?:tieu chuan|dieu kien|quy che|thu tuc|ho so|quy trinh|xet tang|doi tuong)\b")
+_ASKS_RULE = re.compile(r"\b(?:tieu chuan|dieu kien|quy che|thu tuc|ho so|quy trinh|xet tang|doi tuong|tien thuong|"
+                        r"muc thuong)\b")
 # An award named by its kind and a proper name ("Giải thưởng Kovalevskaia", "Danh hiệu Doanh nhân văn
 # hóa", "Huy hiệu 50 năm tuổi Đảng"): the kind and the name's first word, as typed (a name starts
 # with a capital or a number; "huân chương lao động" typed in lower case is not checked), or a
@@ -429,14 +430,17 @@ _ASKS_VALIDITY = re.compile(r"\b(?:hieu luc|thay the|thay|bai bo|het han|chuyen 
 # "… thẩm định theo NĐ 98/2023 hay NĐ 152?": which of two texts applies is asked (folded).
 _ASKS_WHICH_TEXT = re.compile(r"(?i)\b(?:nghi dinh|nd|luat|thong tu|tt|quyet dinh|qd)\b[^?]*\bhay\b[^?]*"
                               r"\b(?:nghi dinh|nd|luat|thong tu|tt|quyet dinh|qd)\b")
+_ASKS_RETENTION = re.compile(r"\b(?:luu tru|luu giu|bao quan|luu)\b(?: [a-z0-9]+){0,8}? (?:bao nhieu nam|may nam|bao lau|vinh vien)\b")
 # "văn bản nào sẽ thay thế", "thay thế [TT 03/2018] là thông tư số mấy", "[NĐ 152] được thay thế bằng
 # nghị định nào": the successor of a named text is asked (folded, the text's name blanked to "@"); not
 # what the text itself replaces ("NĐ 152 thay thế những nghị định nào").
 _TEXT_KIND = r"(?:van ban|nghi dinh|thong tu|luat|quyet dinh|quy dinh|quy che)"
 _ASKS_SUCCESSOR = re.compile(
-    rf"\b{_TEXT_KIND}(?: [a-z0-9]+){{0,3}}? nao (?:se |da )?(?:duoc ban hanh de )?thay the\b"
+    rf"\b{_TEXT_KIND}(?: [a-z0-9]+){{0,3}}? nao (?:se |da )?(?:duoc ban hanh de )?(?:bai bo (?:hoac |va )?)?thay(?: the)?\b"
+    rf"|\b(?:bi|duoc) {_TEXT_KIND} nao (?:bai bo|thay the)\b"
+    rf"|\b{_TEXT_KIND} moi (?:de )?thay the\b"
     rf"|\bthay the (?:cho )?@ (?:la|bang) (?:{_TEXT_KIND} )?(?:so )?(?:nao|may|gi)\b"
-    rf"|@ (?:se |da )?(?:duoc |bi )?thay the (?:bang|boi) (?:{_TEXT_KIND} )?(?:so )?(?:nao|may|gi)\b")
+    rf"|\bthay(?: the)? (?:bang|boi) (?:{_TEXT_KIND} )(?:so )?(?:nao|may|gi)\b")
 
 
 def _blanked_words(question: str, spans: list[tuple[int, int]]) -> str:
@@ -720,7 +724,7 @@ class Assistant:
                                             f"của cơ quan này.")
         # 3a. An award of an organisation that awards under its own rules ("Bằng khen của Tổng Liên
         #     đoàn Lao động Việt Nam"), when no retrieved provision names that organisation.
-        if _ASKS_RULE.search(folded_q.lower()):
+        if _ASKS_RULE.search(folded_q.lower()) and not _ASKS_WHO.search(qwords):  # who sets them: the Luật says
             for m in _OWN_AWARD.finditer(qwords):
                 body = m.group("body")
                 org = next((name for name, fo in _ORGANISATIONS_FOLDED if f" {fo} " in f" {body} "), None)
@@ -835,6 +839,12 @@ class Assistant:
                 referral = re.compile(rf"\b(?:phap luat|luat) (?:ve )?{re.escape(term)}\b")
                 if not any(term in referral.sub(" ", t.lower()) for t in top_text):
                     return no(reason, f"Câu hỏi hỏi về “{names[term]}”, {said}")
+        # How long papers are kept ("lưu trữ trong bao nhiêu năm", "lưu vĩnh viễn"): the archives law's
+        # retention lists; the TĐKT texts say only "lưu trữ theo quy định của pháp luật".
+        if _ASKS_RETENTION.search(qwords) and not any(re.search(r"\b(?:thoi han (?:luu tru|bao quan)|vinh vien)\b", _words(t))
+                                                       for t in top_text):
+            return no("other-field", "Câu hỏi hỏi về “thời hạn lưu trữ” hồ sơ, thuộc lĩnh vực pháp luật về lưu trữ; các "
+                                     "văn bản thi đua, khen thưởng trong kho không quy định nội dung này.")
         # 4c. Records of awards made (who, how many, which unit led, a ceremony's date), not rules.
         if _RECORDS.search(qwords) and _RECORDS_WHEN.search(qwords):
             return no("records", "Câu hỏi hỏi kết quả khen thưởng đã thực hiện (ai, bao nhiêu, đơn vị nào, ngày tổ "
@@ -1102,7 +1112,9 @@ class Assistant:
             return None
         for sentence, undetailed, aspects in self._delegating_clauses(article):
             # a clause the held decree hands on counts when the question asks an aspect it names
-            if not undetailed and not any(f" {a} " in f" {_words(question)} " for a in aspects):
+            asked_words = f" {_words(question)} "
+            if not undetailed and not any(f" {a} " in asked_words or a == "thu tuc" and re.search(r" (?:ho so|giay to) ", asked_words)
+                                          for a in aspects):  # the procedure's papers are the procedure
                 continue
             have = self._context_words(article, False)
             asked = set(content_words(question))
@@ -1256,7 +1268,11 @@ class Assistant:
         named = {d for d in find_doc_mentions(question, self.library.catalog) if d in self.library.documents}
 
         def states(unit: str, p: Provision) -> bool:
-            return (not named or p.doc in named) and _states_figure(unit, _figure_words(p.text))
+            # a point is read with its clause's lead-in ("2. Hội đồng có 17 thành viên, gồm: … b) …")
+            clause = self.library.provision(p.id.rsplit(".", 1)[0]) if p.kind == "point" else None
+            lead_in = re.split(r"\n\s*[a-zđ]\)\s", clause.text, maxsplit=1)[0] if clause is not None else ""
+            text = f"{lead_in}\n{p.text}"
+            return (not named or p.doc in named) and _states_figure(unit, _figure_words(text))
 
         for unit in dict.fromkeys(asked):
             if any(states(unit, p) for p in out):

@@ -185,6 +185,10 @@ def test_abstains_without_a_basis(assistant, question):
     ("Hồ sơ khen thưởng đã giải quyết xong thì thời hạn bảo quản tại đơn vị là mấy năm?", "other-field",
      "thời hạn bảo quản"),
     ("Sau khi Nghị định 152/2025/NĐ-CP hết hiệu lực, văn bản nào sẽ thay thế?", "no-successor", "thay thế"),
+    ("Nghị định mới thay thế Nghị định 152/2025/NĐ-CP đã được ban hành chưa?", "no-successor", "thay thế"),
+    ("Hồ sơ khen thưởng phải lưu trữ tại cơ quan bao nhiêu năm?", "other-field", "thời hạn lưu trữ"),
+    # The money of an organisation's own award is set by its own rules.
+    ("Tiền thưởng kèm Giấy khen của Thành đoàn là bao nhiêu?", "outside-issuer", "Thành đoàn"),
     # …nor its limitation periods ("thời hiệu").
     ("Thời hiệu khiếu nại quyết định khen thưởng là bao lâu?", "other-field", "thời hiệu"),
     # The complaints law's own procedure ("giải quyết lần đầu") is not in the TĐKT texts.
@@ -243,6 +247,10 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Năm 2023, tập thể được tặng Cờ thi đua của Chính phủ phải đạt tiêu chuẩn gì?", "06/2022/QH15", None),
     # The Government's rules, as the question's subject, are the held decree's.
     ("Chính phủ quy định những hình thức khen thưởng nào?", None, None),
+    # Who sets an organisation's money is the Luật's to say; a point is read with its clause's
+    # lead-in ("2. Hội đồng có 17 thành viên, gồm: …").
+    ("Mức tiền thưởng kèm Bằng khen của Tỉnh đoàn do ai quy định?", None, None),
+    ("Theo TT 03/2018, Hội đồng Thi đua - Khen thưởng Bộ Ngoại giao có bao nhiêu thành viên?", "03/2018/TT-BNG", 24),
     # The held decree's own provision on the title's money (NĐ 152 Điều 52) answers, though the
     # title's article hands its other details to a decree not held.
     ("Nhà giáo ưu tú được thưởng bao nhiêu tiền?", "152/2025/NĐ-CP", 52),

@@ -358,6 +358,16 @@ def test_a_clause_of_the_old_laws_untitled_article_is_found_by_its_subject(searc
 
 
 @pytest.mark.slow
+def test_the_law_named_without_its_number_is_the_one_in_force_on_the_day(searcher):
+    # In 2022 "Luật Thi đua, khen thưởng" was the 2003 law (VBHN 16); Luật 06/2022 took effect in 2024
+    q = "Năm 2022, theo Luật Thi đua, khen thưởng thì tập thể được tặng Cờ thi đua cấp tỉnh phải đạt những tiêu chuẩn nào?"
+    assert searcher.plan(q, date(2022, 6, 1)).mentions == ["16/VBHN-VPQH"]
+    assert searcher.plan(q).mentions == ["06/2022/QH15"]
+    hits = searcher.search(q, k=5, as_of=date(2022, 6, 1))
+    assert ("16/VBHN-VPQH", 26) in [(h.doc, h.article) for h in hits], [h.label for h in hits]
+
+
+@pytest.mark.slow
 def test_a_plan_section_whose_title_the_question_spells_out_is_second_at_worst(searcher):
     # KH 982's sections all speak of the campaign; "a) Hình thức khen thưởng" is the one about awards
     hits = searcher.search("Kế hoạch thi đua của Nghệ An chào mừng Đại hội XIV áp dụng hình thức khen thưởng gì?", k=5)
