@@ -35,8 +35,8 @@ How a question is answered (``Searcher.search``):
    ``guides``: the Luật and its Nghị định) takes it. Not when the question names a text, a
    place, the old law or a provision.
 7. A plan section whose title the question spells out ("Thời gian thực hiện", "Hình thức khen
-   thưởng"), in a text the question names or else of the three best hits, takes the second place when the first five lack
-   it ("title"), whether or not the question names the text.
+   thưởng"), in a text the question names or else of the three best hits, takes the second place
+   when the first five lack it ("title").
 """
 from __future__ import annotations
 
@@ -344,7 +344,8 @@ class Searcher:
         self._section_titles: list[tuple[int, frozenset[str]]] = []
         for i, u in enumerate(self.units):
             if u.kind == "section" and u.heading:
-                title = fold_tokens(u.heading.split(":", 1)[0]) if ":" in u.heading or len(u.heading.split()) <= 8 else []
+                short = ":" in u.heading or len(u.heading.split()) <= 8  # a title, not a sentence's opening
+                title = fold_tokens(u.heading.split(":", 1)[0]) if short else []
                 if 2 <= len(title) <= 6:
                     self._section_titles.append((i, frozenset(title)))
         self._bm25_syl = VietBM25Retriever(self.lexical, folded=False)
@@ -455,9 +456,8 @@ class Searcher:
             if h and m.weak and self.in_force(h, day) is False:
                 # "theo Luật Thi đua, khen thưởng lúc đó" asked of 2022: the law by its name is the
                 # one in force then, the held text that the named one replaced (VBHN 16)
-                h = next((d for d in self.held if self.in_force(d, day)
-                          and any(self._held(r.doc) == h for r in getattr(self.catalog.get_exact(d), "replaced_by", []))),
-                         h)
+                h = next((d for d in self.held if self.in_force(d, day) and any(
+                    self._held(r.doc) == h for r in getattr(self.catalog.get_exact(d), "replaced_by", []))), h)
             if h and h not in seen:
                 seen.append(h)
         p.mentions = seen
@@ -764,12 +764,15 @@ class Searcher:
     def _with_titled_section(self, hits: list[Hit], plan: QueryPlan, syl: np.ndarray) -> list[Hit]:
         """A plan section whose title the question spells out ("… thực hiện trong thời gian nào?":
         "2. Thời gian thực hiện", "có những hình thức khen thưởng nào": "a) Hình thức khen thưởng"),
-        in a text the question names, else of the best hits, takes the second place when the first five hits lack it: the
-        sections' bodies share the plan's words, their titles say what each one is about."""
+        in a text the question names, else of the best hits, takes the second place when the first
+        five hits lack it: the sections' bodies share the plan's words, their titles say what each
+        one is about."""
         if not hits or plan.ref_unit is not None:
             return hits
         asked = set(fold_tokens(plan.fold_text))
         docs = plan.mentions or list(dict.fromkeys(h.doc for h in hits))[: self.TITLE_DOCS]
+        if plan.docs is not None:  # the search's document filter holds here too
+            docs = [d for d in docs if d in plan.docs]
         best = None
         for ui, title in self._section_titles:
             u = self.units[ui]

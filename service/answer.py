@@ -15,8 +15,9 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    thế?") and the catalog records no successor;
 2. it names a form ("Mẫu số 13") whose text the corpus lacks;
 3. it says the rule is made by a body none of whose texts is held ("do Thủ tướng quy định",
-   "theo hướng dẫn của Bộ Tài chính", "Bộ Quốc phòng quy định tiêu chuẩn … thế nào"); 3a. it asks the criteria of an award of an organisation
-   that awards under rules of its own ("Huy hiệu của Hội Cựu chiến binh") and no retrieved
+   "theo hướng dẫn của Bộ Tài chính", "Bộ Quốc phòng quy định tiêu chuẩn … thế nào"); 3a. it asks
+   the criteria or money of an award of an organisation that awards under rules of its own ("Huy
+   hiệu của Hội Cựu chiến binh", "Bằng khen của Tỉnh đoàn"), not who sets them, and no retrieved
    provision names it;
 3b. it asks for a province's own text ("quy định của tỉnh Thanh Hóa") and no held text belongs
    to that province; 3c. it asks for a plan of a year or term that no retrieved plan is about, or
@@ -42,17 +43,20 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    article of the title the question names ("Nhà giáo ưu tú": Luật Điều 64) when the best hit is a
    general rule that does not name it (NĐ 152 Điều 33 on councils and votes);
 4b. it asks about a matter of another branch of law (tax, labour, recruitment, criminal law, the
-   Party's rules, how long archived papers are kept…) or a practicality (phone numbers, online accounts, printing) that no retrieved
-   provision speaks of (one that only says "theo quy định của pháp luật về bảo hiểm xã hội"
-   does not), or the base salary's amount; 4c. it asks for records, not rules: who or how many were awarded in a
-   year, which unit led, when a ceremony was held; 4d. it asks an opinion ("theo anh chị… có
+   Party's rules, how long archived papers are kept…) or a practicality (phone numbers, online
+   accounts, printing) that no retrieved provision speaks of (one that only says "theo quy định
+   của pháp luật về bảo hiểm xã hội" does not), or the base salary's amount; 4c. it asks for
+   records, not rules: who or how many were awarded in a year, which unit led, when a ceremony
+   was held; 4d. it asks an opinion ("theo anh chị… có
    bất cập gì") or the history of an award ("lần đầu tiên", "nguồn gốc");
 5. the question is far in meaning from every retrieved provision (e5 cosine below a floor:
    "cách dùng trộn thư trong Word") and less than half of its content words are found in them;
 6. almost none of the question's content words is found in the best provisions;
 7. it asks a figure by its unit ("bao nhiêu cm", "mấy con", a quota: "bao nhiêu suất", "bao nhiêu
-   chỉ tiêu"), a size ("kích thước bao nhiêu", "… ra sao"), an amount of money ("mức chi … là bao nhiêu",
-   "bao nhiêu tỷ đồng"), or a date ("trước ngày nào"), that no retrieved provision states.
+   chỉ tiêu"), a size ("kích thước bao nhiêu", "… ra sao"), an amount of money ("mức chi … là bao
+   nhiêu", "bao nhiêu tỷ đồng"), or a date ("trước ngày nào"), that no retrieved provision states
+   (a point is read with its clause's lead-in; a cited text's issue date is no date it sets; when
+   the question names a held text, that text must state it).
    (When the cited provisions lack it but another retrieved one states it, that one is cited
    too: "Bằng khen … kèm bao nhiêu tiền" cites the decree's amount beside the Luật's article.)
 
@@ -421,7 +425,8 @@ _ASKS_WHO = re.compile(r"(?<!nhung )\b(?:ai|co quan nao|cap nao|do ai|tham quyen
 _BODY = r"thu tuong(?: chinh phu)?|bo truong(?: [a-z]+){1,6}|bo(?: [a-z]+){1,5}|ban thi dua(?: [a-z]+){0,6}"
 _RULE_BY = re.compile(rf"\bdo (?P<a>{_BODY}) (?:quy dinh|huong dan|ban hanh)\b"
                       rf"|\btheo (?:quy dinh|huong dan|van ban) (?:cua )?(?P<b>{_BODY})\b"
-                      rf"|^(?P<c>{_BODY}) quy dinh (?:chi tiet |cu the )?(?!ai\b|co quan\b|cap\b)")  # "Bộ Quốc phòng quy định tiêu chuẩn …"
+                      # "Bộ Quốc phòng quy định tiêu chuẩn … thế nào?": the body is the question's subject
+                      rf"|^(?P<c>{_BODY}) quy dinh (?:chi tiet |cu the )?(?!ai\b|co quan\b|cap\b)")
 # "Hướng dẫn 7886", "Công văn số 123": a document typed without its year.
 _TYPED_NUMBER = re.compile(r"(?<![a-z])(?:huong dan|hd|cong van|cv|chi thi|thong bao|quyet dinh|qd|nghi dinh|nd|"
                            r"thong tu|tt|ke hoach|kh)\s*(?:so\s*)?(?P<n>\d{2,5})(?![\d/])")
@@ -430,7 +435,9 @@ _ASKS_VALIDITY = re.compile(r"\b(?:hieu luc|thay the|thay|bai bo|het han|chuyen 
 # "… thẩm định theo NĐ 98/2023 hay NĐ 152?": which of two texts applies is asked (folded).
 _ASKS_WHICH_TEXT = re.compile(r"(?i)\b(?:nghi dinh|nd|luat|thong tu|tt|quyet dinh|qd)\b[^?]*\bhay\b[^?]*"
                               r"\b(?:nghi dinh|nd|luat|thong tu|tt|quyet dinh|qd)\b")
-_ASKS_RETENTION = re.compile(r"\b(?:luu tru|luu giu|bao quan|luu)\b(?: [a-z0-9]+){0,8}? (?:bao nhieu nam|may nam|bao lau|vinh vien)\b")
+# How long papers are kept ("lưu trữ trong bao nhiêu năm", "lưu vĩnh viễn"), folded.
+_ASKS_RETENTION = re.compile(r"\b(?:luu tru|luu giu|bao quan|luu)\b(?: [a-z0-9]+){0,8}? "
+                             r"(?:bao nhieu nam|may nam|bao lau|vinh vien)\b")
 # "văn bản nào sẽ thay thế", "thay thế [TT 03/2018] là thông tư số mấy", "[NĐ 152] được thay thế bằng
 # nghị định nào": the successor of a named text is asked (folded, the text's name blanked to "@"); not
 # what the text itself replaces ("NĐ 152 thay thế những nghị định nào").
@@ -701,7 +708,9 @@ class Assistant:
         #     lực thì văn bản nào sẽ thay thế?"): the texts cannot say what is not yet issued.
         if _ASKS_SUCCESSOR.search(_blanked_words(question, spans)):
             named = [d for d in find_doc_mentions(question, self.library.catalog) if d in self.library.documents]
-            stat = [self.library.status(d, day or date.today()) for d in named]
+            from service import settings
+
+            stat = [self.library.status(d, day or settings.today()) for d in named]
             if named and not any(st is not None and st.replaced_by for st in stat):
                 label = self.library.catalog.label(named[0])
                 return no("no-successor", f"Câu hỏi hỏi văn bản thay thế {label}; danh mục văn bản trong kho không ghi "
@@ -1092,12 +1101,16 @@ class Assistant:
     def _titled_articles(self, question: str, day: date | None) -> list[tuple[Provision, str]]:
         """The articles, of texts in force on the day, whose headings quote a title the question
         names, with that name (folded)."""
+        from service import settings
+
         qwords = f" {_words(question)} "
-        day = day or date.today()
+        day = day or settings.today()
         out = []
         for name, p in self._article_titles:
+            if f" {name} " not in qwords or any(p is q for q, _ in out):
+                continue
             st = self.library.status(p.doc, day)
-            if f" {name} " in qwords and all(p is not q for q, _ in out) and (st is None or st.in_force):
+            if st is None or st.in_force:
                 out.append((p, name))
         return out
 
