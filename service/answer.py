@@ -1280,17 +1280,17 @@ class Assistant:
         # "Theo Kế hoạch 0124 …, … trước ngày nào?": the figure must be the named text's own.
         named = {d for d in find_doc_mentions(question, self.library.catalog) if d in self.library.documents}
 
-        def states(unit: str, p: Provision) -> bool:
+        def states(unit: str, p: Provision, lead_in: bool = True) -> bool:
             # a point is read with its clause's lead-in ("2. Hội đồng có 17 thành viên, gồm: … b) …")
-            clause = self.library.provision(p.id.rsplit(".", 1)[0]) if p.kind == "point" else None
-            lead_in = re.split(r"\n\s*[a-zđ]\)\s", clause.text, maxsplit=1)[0] if clause is not None else ""
-            text = f"{lead_in}\n{p.text}"
-            return (not named or p.doc in named) and _states_figure(unit, _figure_words(text))
+            clause = self.library.provision(p.id.rsplit(".", 1)[0]) if lead_in and p.kind == "point" else None
+            head = re.split(r"\n\s*[a-zđ]\)\s", clause.text, maxsplit=1)[0] if clause is not None else ""
+            return (not named or p.doc in named) and _states_figure(unit, _figure_words(f"{head}\n{p.text}"))
 
         for unit in dict.fromkeys(asked):
             if any(states(unit, p) for p in out):
                 continue
-            extra = next((p for p in provisions if p not in out and states(unit, p)), None)
+            # one that states it in its own words first, then a point by its clause's lead-in
+            extra = next((p for own in (False, True) for p in provisions if p not in out and states(unit, p, own)), None)
             if extra is None:
                 return chosen, {"tien": "tiền", "ty": "tỷ đồng", "phan tram": "phần trăm", "suat": "suất", "chi tieu": "chỉ tiêu",
                                 "thanh vien": "thành viên", "ngay nao": "ngày nào"}.get(unit, unit)
