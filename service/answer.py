@@ -1277,6 +1277,8 @@ class Assistant:
         if _ASKS_DATE.search(words):
             asked.append("ngay nao")
         out = list(chosen)
+        if not asked:
+            return out, None
         # "Theo Kế hoạch 0124 …, … trước ngày nào?": the figure must be the named text's own.
         named = {d for d in find_doc_mentions(question, self.library.catalog) if d in self.library.documents}
 
