@@ -663,7 +663,7 @@ class Searcher:
             u = self.units[ui]
             hits.append(_hit(u, sc, self.status(u.doc, plan.as_of), dense=dense[ui]))
             taken.add(ui)
-        hits = self._with_titled_section(hits, plan, syl)
+        hits = self._with_titled_section(hits, plan, dense, syl)
         if plan.compare:
             hits = self._side_by_side(hits, plan, dense, syl, fol, p)
         elif partner:
@@ -761,7 +761,7 @@ class Searcher:
 
     TITLE_DOCS = 3  # a titled section is looked for in the texts of this many best hits
 
-    def _with_titled_section(self, hits: list[Hit], plan: QueryPlan, syl: np.ndarray) -> list[Hit]:
+    def _with_titled_section(self, hits: list[Hit], plan: QueryPlan, dense: np.ndarray, syl: np.ndarray) -> list[Hit]:
         """A plan section whose title the question spells out ("… thực hiện trong thời gian nào?":
         "2. Thời gian thực hiện", "có những hình thức khen thưởng nào": "a) Hình thức khen thưởng"),
         in a text the question names, else of the best hits, takes the second place when the first
@@ -790,7 +790,7 @@ class Searcher:
                 return hits
         out = [h for h in hits if h.id != u.id]
         score = hits[1].score if len(hits) > 1 else hits[0].score
-        out.insert(1, _hit(u, score, self.status(u.doc, plan.as_of), why="title", dense=None))
+        out.insert(1, _hit(u, score, self.status(u.doc, plan.as_of), why="title", dense=dense[best[1]]))
         return out
 
     def _with_partner_text(self, hits: list[Hit], plan: QueryPlan) -> list[Hit]:

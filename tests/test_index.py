@@ -372,6 +372,8 @@ def test_a_plan_section_whose_title_the_question_spells_out_is_second_at_worst(s
     # KH 982's sections all speak of the campaign; "a) Hình thức khen thưởng" is the one about awards
     hits = searcher.search("Kế hoạch thi đua của Nghệ An chào mừng Đại hội XIV áp dụng hình thức khen thưởng gì?", k=5)
     assert "982/KH-UBND#s:III.2.a" in [h.id for h in hits[:2]], [h.id for h in hits]
+    # a section moved up keeps its own dense score, as every other hit does
+    assert all(h.dense is not None for h in hits if h.why == "title"), [(h.id, h.dense) for h in hits]
     # only a section of the texts found: the title alone does not pull in another plan
     hits = searcher.search("Tiêu chuẩn Chiến sĩ thi đua cơ sở gồm những gì, thời gian thực hiện?", k=5)
     assert not any(h.why == "title" and h.kind == "section" for h in hits), [h.id for h in hits]
