@@ -160,6 +160,8 @@ _NAMED_AWARD = re.compile(r"(?i:\b(?:giải thưởng|giai thuong|danh hiệu|da
                           r"(?P<place>(?i:tỉnh|tinh|thành phố|thanh pho)\s+)?(?P<name>[^\W_][^\s,?.;:!“”\"'()]*)")
 # Words that end an award's name in a question (folded).
 _AFTER_NAME = set("do cua cho duoc thi la theo co xet tang trao vao o tai khi va hay hoac can phai gom".split())
+# Words after an award's kind that are not a name, in a question typed in lower case (folded).
+_NOT_A_NAME = _AFTER_NAME | set("nao gi nay ay kia nhu cac moi mot nhung hang cao thap ve ma bi se dang da roi".split())
 # …when its criteria, money or procedure are asked (not whether such a prize may be organised).
 _ASKS_AWARD_RULE = re.compile(r"\b(?:tieu chuan|tieu chi|dieu kien|quy che|thu tuc|ho so|quy trinh|xet tang|xet trao|"
                               r"doi tuong|tien thuong|muc thuong|de nghi)\b")
@@ -291,9 +293,10 @@ def coverage(question: str, texts: list[str]) -> float:
     return 0.5 * single + 0.5 * double
 
 
-_FORM_BY_KIND = re.compile(r"\b[Mm]ẫu ((?:báo cáo|tờ trình|biên bản|đơn|văn bản)(?: thành tích)?)\b[^?]*?"
-                           r"\b(?:gồm|có|ghi|viết)\b[^?]*?\b(?:mục|nội dung|phần|thế nào|những gì)")
-_FORM = re.compile(r"\b[Mm]ẫu(?: số)?\s*0?(\d{1,2})\b")
+# Matched on the folded question, so that one typed without diacritics ("mau so 13") is read too.
+_FORM_BY_KIND = re.compile(r"\bmau ((?:bao cao|to trinh|bien ban|don|van ban)(?: thanh tich)?)\b[^?]*?"
+                           r"\b(?:gom|co|ghi|viet)\b[^?]*?\b(?:muc|noi dung|phan|the nao|nhung gi)")
+_FORM = re.compile(r"\bmau(?: so)?\s*0?(\d{1,2})\b")
 
 
 # Quantities a question asks for by their unit ("bao nhiêu cm", "mấy con", "bao nhiêu tiền") and how
@@ -652,18 +655,22 @@ class Assistant:
         named = [d for d in find_doc_mentions(question, lib.catalog) if d in lib.documents]
         docs = [lib.documents[d] for d in named] or list(lib.documents.values())
         out = []
-        for m in _FORM.finditer(question):
+        for m in _FORM.finditer(fold(question)):
             slug = f"mau-so-{int(m.group(1)):02d}"
             if not any(p.kind == "appendix" and p.id.split("#pl:")[-1].startswith(slug)
                        for d in docs for p in d.provisions):
-                out.append(m.group(0))
+                out.append(f"Mẫu số {int(m.group(1)):02d}")
         # "Mẫu báo cáo thành tích … của Đắk Lắk gồm những mục nào?": a form asked by its kind. It is
         # looked for among the annexed forms of the texts of the named documents or province.
         from index.text import expand_abbreviations
 
-        m = _FORM_BY_KIND.search(expand_abbreviations(question)[0])  # "mẫu BC thành tích"
+        expanded = expand_abbreviations(question)[0]  # "mẫu BC thành tích"
+        folded = fold(expanded)
+        m = _FORM_BY_KIND.search(folded)
         if m and not out:
-            kind = _words(m.group(1))
+            kind = m.group(1)
+            # fold keeps one character for one: the form's kind is quoted as the question typed it
+            said = (expanded if len(folded) == len(expanded) else folded)[m.start(1):m.end(1)]
             if not named:
                 # the named province's texts, else the national ones: TT 03/2018's Mẫu báo cáo thành
                 # tích is the Ministry of Foreign Affairs' own form, not the one a question without a
@@ -673,7 +680,7 @@ class Assistant:
                 docs = [lib.documents[d] for d in here] or [d for d in docs if not meta.get(d.info.doc, {}).get("places")]
             if not any(p.kind == "appendix" and kind in _words(p.text)
                        for d in docs for p in d.provisions):
-                out.append(f"Mẫu {m.group(1)}")
+                out.append(f"Mẫu {said}")
         return out
 
     def _basis(self, question: str, hits: list[dict], provisions: list[Provision],
@@ -918,12 +925,18 @@ class Assistant:
 
     def _unnamed_award(self, question: str) -> str | None:
         """The first award the question names by kind and proper name that no held text names."""
-        from index.text import expand_abbreviations, fast_normalize
+        from index.text import expand_abbreviations, fast_normalize, has_diacritics
 
         text, _ = expand_abbreviations(fast_normalize(question))  # "danh hiệu CSTĐCS" is spelled out
+        # typed without diacritics, a question is typed in lower case too: a name is then any word
+        # but the few that follow an award's kind in a sentence ("huan chuong nao", "danh hieu nay")
+        typed_fast = not has_diacritics(question)
         for m in _NAMED_AWARD.finditer(text):
             name = m.group("name")
-            if not (name[0].isupper() or name[0].isdigit()):
+            if typed_fast:
+                if fold(name).lower() in _NOT_A_NAME:
+                    continue
+            elif not (name[0].isupper() or name[0].isdigit()):
                 continue
             # the name up to the sentence's next word ("Giải thưởng Tạ Quang Bửu | là gì")
             words = re.match(r"[^,?.;:!“”\"'()]*", text[m.end():]).group(0).split()

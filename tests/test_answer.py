@@ -193,6 +193,14 @@ def test_abstains_without_a_basis(assistant, question):
     ("Thời hiệu khiếu nại quyết định khen thưởng là bao lâu?", "other-field", "thời hiệu"),
     # The complaints law's own procedure ("giải quyết lần đầu") is not in the TĐKT texts.
     ("Khiếu nại về khen thưởng thì giải quyết lần đầu trong bao lâu?", "other-field", "giải quyết lần đầu"),
+    # The same questions typed fast, without diacritics (and so in lower case): a form by its number
+    # or kind, an award by its name.
+    ("bao cao thanh tich theo mau so 02 cua nd 152 viet the nao", "missing-form", "Mẫu số 02"),
+    ("mau bao cao thanh tich de nghi bang khen cua tinh dak lak gom nhung muc nao", "missing-form",
+     "bao cao thanh tich"),
+    ("tieu chuan xet tang giai thuong ta quang buu la gi", "unknown-award", "giai thuong ta quang buu"),
+    ("ky niem chuong vi su nghiep giao duc: can bo quan ly giao duc phai cong tac bao nhieu nam moi duoc xet tang",
+     "unknown-award", "ky niem chuong vi su nghiep giao duc"),
     # Far in meaning from everything held.
     ("Cách nấu phở bò ngon nhất là gì?", "far-from-corpus", "tương đồng"),
     ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
@@ -279,6 +287,12 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Tỉnh trình hồ sơ đề nghị BKTTCP cho cá nhân thì gồm những giấy tờ gì?", "152/2025/NĐ-CP", 42),
     # An honour named like a place, found by its whole name in the old law (VBHN 16 Điều 58a).
     ("Danh hiệu \"Thành phố Anh hùng\" theo luật cũ được xét tặng theo tiêu chuẩn nào?", "16/VBHN-VPQH", "58a"),
+    # Controls typed without diacritics: held awards whose names are in lower case, a held form.
+    ("huy chuong vi an ninh to quoc xet tang theo tieu chuan nao", "06/2022/QH15", None),
+    ("tieu chuan danh hieu chien si thi dua co so la gi", "06/2022/QH15", 23),
+    ("huy chuong quan ky quyet thang tang cho ai", "06/2022/QH15", 55),
+    ("huan chuong lao dong hang ba tang cho ca nhan dat tieu chuan gi", "06/2022/QH15", 44),
+    ("mau bao cao thanh tich de nghi khen thuong cua bo ngoai giao gom nhung muc nao", "03/2018/TT-BNG", None),
 ])
 def test_answers_what_the_corpus_holds(assistant, question, doc, article):
     r = assistant.ask(question)
