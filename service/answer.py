@@ -444,7 +444,7 @@ _ASKS_RETENTION = re.compile(r"\b(?:luu tru|luu giu|bao quan|luu)\b(?: [a-z0-9]+
 # "văn bản nào sẽ thay thế", "thay thế [TT 03/2018] là thông tư số mấy", "[NĐ 152] được thay thế bằng
 # nghị định nào": the successor of a named text is asked (folded, the text's name blanked to "@"); not
 # what the text itself replaces ("NĐ 152 thay thế những nghị định nào").
-_TEXT_KIND = r"(?:van ban|nghi dinh|thong tu|luat|quyet dinh|quy dinh|quy che)"
+_TEXT_KIND = r"(?:van ban|nghi dinh|thong tu|luat|quyet dinh|quy dinh|quy che|nd|tt|qd)"  # and as typed: "TT nào"
 _ASKS_SUCCESSOR = re.compile(
     rf"\b{_TEXT_KIND}(?: [a-z0-9]+){{0,3}}? nao (?:se |da )?(?:duoc ban hanh de )?(?:bai bo (?:hoac |va )?)?thay(?: the)?\b"
     rf"|\b(?:bi|duoc) {_TEXT_KIND} nao (?:bai bo|thay the)\b"
@@ -697,8 +697,13 @@ class Assistant:
 
         if not provisions:
             return no("no-hits", "Không tìm thấy điều khoản nào.")
-        folded_q = fold(question)
-        qwords = _words(question)  # folded words, what the place, field and record lists match
+        from index.text import expand_abbreviations
+
+        # read with its shorthand spelled out ("BK của Tỉnh đoàn", "MLCS", "TT nào thay thế"), as
+        # officers type it
+        spelled = expand_abbreviations(question)[0]
+        folded_q = fold(spelled)
+        qwords = _words(spelled)  # folded words, what the place, field and record lists match
         top_text = [fold(p.index_text or p.text) for p in provisions[:5]]
 
         # 1. A document the corpus lacks. Its validity may be stated by a held text that names it
@@ -830,10 +835,10 @@ class Assistant:
             d = self._article_delegated(question, provisions[0])
             # …or the article of the title the question names ("Nhà giáo ưu tú": Luật Điều 64), when
             # the best hit is a general rule that seems to answer ("Hội đồng … tỷ lệ phiếu", NĐ 152 Điều 33)
-            for named, name in ([] if d is not None else self._titled_articles(question, day)):
+            for named, name in ([] if d is not None else self._titled_articles(spelled, day)):  # "NGƯT"
                 if f" {name} " in f" {_words(provisions[0].text)} ":  # the best hit speaks of it (NĐ 152 Điều 52 k3)
                     continue
-                d = self._article_delegated(question, named)
+                d = self._article_delegated(spelled, named)
                 if d is not None:
                     break
             if d is not None:
@@ -842,9 +847,7 @@ class Assistant:
                                        f"giao văn bản khác quy định chi tiết: “{sentence.strip()}”", p)
         # 4b. A matter of another branch of law ("thuế", "xử phạt vi phạm hành chính") that no
         #     retrieved provision speaks of.
-        from index.text import expand_abbreviations
-
-        asked = fold(expand_abbreviations(question)[0]).lower()  # "xử phạt VPHC" → "… vi pham hanh chinh"
+        asked = folded_q.lower()  # "xử phạt VPHC" → "… vi pham hanh chinh"
         for reason, rx, names, said in _OUTSIDE_MATTERS:
             for m in rx.finditer(asked):
                 # "… theo quy định của pháp luật về bảo hiểm xã hội" sends the matter to that law: a

@@ -201,6 +201,12 @@ def test_abstains_without_a_basis(assistant, question):
     ("tieu chuan xet tang giai thuong ta quang buu la gi", "unknown-award", "giai thuong ta quang buu"),
     ("ky niem chuong vi su nghiep giao duc: can bo quan ly giao duc phai cong tac bao nhieu nam moi duoc xet tang",
      "unknown-award", "ky niem chuong vi su nghiep giao duc"),
+    # …and in shorthand: a successor asked as "TT nào", an organisation's "BK", the base salary as
+    # "MLCS", a title by its initials.
+    ("TT 03/2018/TT-BNG đã được thay bằng TT nào?", "no-successor", "thay thế"),
+    ("BK của Tỉnh đoàn kèm tiền thưởng bao nhiêu?", "outside-issuer", "Tỉnh đoàn"),
+    ("MLCS hiện nay là bao nhiêu đồng?", "other-field", "mức lương cơ sở"),
+    ("Hồ sơ xét NGƯT phải được Hội đồng cấp tỉnh bỏ phiếu đồng ý đạt tỷ lệ bao nhiêu?", "delegated", "Điều 64"),
     # Far in meaning from everything held.
     ("Cách nấu phở bò ngon nhất là gì?", "far-from-corpus", "tương đồng"),
     ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
@@ -292,6 +298,9 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("tieu chuan danh hieu chien si thi dua co so la gi", "06/2022/QH15", 23),
     ("huy chuong quan ky quyet thang tang cho ai", "06/2022/QH15", 55),
     ("huan chuong lao dong hang ba tang cho ca nhan dat tieu chuan gi", "06/2022/QH15", 44),
+    # …and in shorthand: the bonus in multiples of the base salary, the years of an NGƯT.
+    ("Tiền thưởng CSTĐCS bằng bao nhiêu lần MLCS?", "152/2025/NĐ-CP", 50),
+    ("NGƯT cần bao nhiêu năm trực tiếp giảng dạy?", "06/2022/QH15", 64),
     ("mau bao cao thanh tich de nghi khen thuong cua bo ngoai giao gom nhung muc nao", "03/2018/TT-BNG", None),
 ])
 def test_answers_what_the_corpus_holds(assistant, question, doc, article):
