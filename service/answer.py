@@ -147,7 +147,8 @@ ORGANISATIONS = (
     "Hội Liên hiệp Phụ nữ", "Hội Nông dân", "Hội Cựu chiến binh", "Mặt trận Tổ quốc", "Tư lệnh", "quân khu",
     "quân đoàn", "Bộ Tổng Tham mưu", "Tổng cục Chính trị", "Đại học Quốc gia", "Viện Hàn lâm", "Hội Chữ thập đỏ",
 )
-_OWN_AWARD = re.compile(r"\b(?:bang khen|giay khen|huy hieu|huy chuong|ky niem chuong|co thi dua|danh hieu|giai thuong)\b"
+_AWARD_KINDS = r"bang khen|giay khen|huy hieu|huy chuong|ky niem chuong|co thi dua|danh hieu|giai thuong"
+_OWN_AWARD = re.compile(rf"\b(?:{_AWARD_KINDS})\b"
                         r"(?: [a-z]+){0,6}? (?:cua|do) (?P<body>(?:[a-z]+ ){0,1}[a-z]+(?: [a-z]+){0,5})")
 _ASKS_RULE = re.compile(r"\b(?:tieu chuan|dieu kien|quy che|thu tuc|ho so|quy trinh|xet tang|doi tuong|tien thuong|"
                         r"muc thuong)\b")
@@ -744,12 +745,15 @@ class Assistant:
                 return no("outside-issuer", f"Câu hỏi hỏi quy định do {name} ban hành; kho không có văn bản nào "
                                             f"của cơ quan này.")
         # 3a. An award of an organisation that awards under its own rules ("Bằng khen của Tổng Liên
-        #     đoàn Lao động Việt Nam"), when no retrieved provision names that organisation.
+        #     đoàn Lao động Việt Nam"), unless a retrieved provision speaks of that organisation's
+        #     award and states what is asked: its money (NĐ 152 Điều 54 k1 đ, "Bằng khen của quân
+        #     khu … 1,0 lần mức lương cơ sở") or its criteria. Naming the organisation elsewhere (its
+        #     chairman on a council) says nothing of its awards.
         if _ASKS_RULE.search(folded_q.lower()) and not _ASKS_WHO.search(qwords):  # who sets them: the Luật says
             for m in _OWN_AWARD.finditer(qwords):
                 body = m.group("body")
                 org = next((name for name, fo in _ORGANISATIONS_FOLDED if f" {fo} " in f" {body} "), None)
-                if org and not any(_words(org) in _words(t) for t in top_text):
+                if org and not self._speaks_of_award(org, qwords, top_text):
                     return no("outside-issuer", f"Câu hỏi hỏi quy định riêng của {org} về hình thức khen thưởng của "
                                                 "tổ chức này; kho không có văn bản nào của tổ chức này.")
         # 3b. A province's own text, of a province none of whose texts is held.
@@ -925,6 +929,18 @@ class Assistant:
                 return (f"Câu hỏi hỏi về {_GROUP_NAMES[group]}; văn bản tìm được ({self.library.catalog.label(doc)}: "
                         f"{self._title(doc)}) chỉ áp dụng cho {_GROUP_NAMES[other]}.")
         return None
+
+    @staticmethod
+    def _speaks_of_award(org: str, qwords: str, texts: list[str]) -> bool:
+        """Whether one of the (folded) texts names an award of `org` ("bằng khen của quân khu") and
+        states what the question asks of it: an amount when money is asked, else criteria."""
+        of_org = re.compile(rf"\b(?:{_AWARD_KINDS})(?: [a-z]+){{0,3}}? (?:cua |do )?(?:[a-z]+ ){{0,3}}{_words(org)}\b")
+        asks_money = re.search(r"\b(?:tien thuong|muc thuong)\b", qwords)
+        for t in texts:
+            w = _words(t)
+            if of_org.search(w) and (_STATES_MONEY.search(w) if asks_money else re.search(r"\btieu chuan\b", w)):
+                return True
+        return False
 
     def _unnamed_award(self, question: str) -> str | None:
         """The first award the question names by kind and proper name that no held text names."""

@@ -187,6 +187,11 @@ def test_abstains_without_a_basis(assistant, question):
     ("Sau khi Nghị định 152/2025/NĐ-CP hết hiệu lực, văn bản nào sẽ thay thế?", "no-successor", "thay thế"),
     ("Nghị định mới thay thế Nghị định 152/2025/NĐ-CP đã được ban hành chưa?", "no-successor", "thay thế"),
     ("Hồ sơ khen thưởng phải lưu trữ tại cơ quan bao nhiêu năm?", "other-field", "thời hạn lưu trữ"),
+    # …though a retrieved provision names the organisation for another matter (its chairman sits on
+    # the Central Council, NĐ 152 Điều 45 k2 b), or names another of its ranks ("Bằng khen của quân khu").
+    ("Tiêu chuẩn Bằng khen của Tổng Liên đoàn Lao động Việt Nam đối với đoàn viên là gì?", "outside-issuer",
+     "Tổng Liên đoàn"),
+    ("Tiêu chuẩn tặng Bằng khen của Tư lệnh quân khu là gì?", "outside-issuer", "Tư lệnh"),
     # The money of an organisation's own award is set by its own rules.
     ("Tiền thưởng kèm Giấy khen của Thành đoàn là bao nhiêu?", "outside-issuer", "Thành đoàn"),
     # …nor its limitation periods ("thời hiệu").
@@ -298,6 +303,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("tieu chuan danh hieu chien si thi dua co so la gi", "06/2022/QH15", 23),
     ("huy chuong quan ky quyet thang tang cho ai", "06/2022/QH15", 55),
     ("huan chuong lao dong hang ba tang cho ca nhan dat tieu chuan gi", "06/2022/QH15", 44),
+    # A held decree states the money of a military unit's Bằng khen (NĐ 152 Điều 54 k1 đ).
+    ("Cá nhân được tặng Bằng khen của quân khu thì tiền thưởng bao nhiêu?", "152/2025/NĐ-CP", 54),
     # …and in shorthand: the bonus in multiples of the base salary, the years of an NGƯT.
     ("Tiền thưởng CSTĐCS bằng bao nhiêu lần MLCS?", "152/2025/NĐ-CP", 50),
     ("NGƯT cần bao nhiêu năm trực tiếp giảng dạy?", "06/2022/QH15", 64),
