@@ -947,9 +947,9 @@ class Assistant:
         from index.text import expand_abbreviations, fast_normalize, has_diacritics
 
         text, _ = expand_abbreviations(fast_normalize(question))  # "danh hiệu CSTĐCS" is spelled out
-        # typed without diacritics, a question is typed in lower case too: a name is then any word
-        # but the few that follow an award's kind in a sentence ("huan chuong nao", "danh hieu nay")
-        typed_fast = not has_diacritics(question)
+        # typed in lower case (and so, always, without diacritics), a name is any word but the few
+        # that follow an award's kind in a sentence ("huan chuong nao", "danh hiệu này")
+        typed_fast = not has_diacritics(question) or question == question.lower()
         for m in _NAMED_AWARD.finditer(text):
             name = m.group("name")
             if typed_fast:

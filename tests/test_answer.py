@@ -206,6 +206,9 @@ def test_abstains_without_a_basis(assistant, question):
     ("tieu chuan xet tang giai thuong ta quang buu la gi", "unknown-award", "giai thuong ta quang buu"),
     ("ky niem chuong vi su nghiep giao duc: can bo quan ly giao duc phai cong tac bao nhieu nam moi duoc xet tang",
      "unknown-award", "ky niem chuong vi su nghiep giao duc"),
+    # …or in lower case with diacritics.
+    ("giải thưởng võ trường toản dành cho nhà giáo xét theo tiêu chuẩn nào", "unknown-award",
+     "giải thưởng võ trường toản"),
     # …and in shorthand: a successor asked as "TT nào", an organisation's "BK", the base salary as
     # "MLCS", a title by its initials.
     ("TT 03/2018/TT-BNG đã được thay bằng TT nào?", "no-successor", "thay thế"),
@@ -303,6 +306,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("tieu chuan danh hieu chien si thi dua co so la gi", "06/2022/QH15", 23),
     ("huy chuong quan ky quyet thang tang cho ai", "06/2022/QH15", 55),
     ("huan chuong lao dong hang ba tang cho ca nhan dat tieu chuan gi", "06/2022/QH15", 44),
+    ("tiêu chuẩn danh hiệu chiến sĩ thi đua cơ sở là gì", "06/2022/QH15", 23),
+    ("huy chương quân kỳ quyết thắng tặng cho ai", "06/2022/QH15", 55),
     # A held decree states the money of a military unit's Bằng khen (NĐ 152 Điều 54 k1 đ).
     ("Cá nhân được tặng Bằng khen của quân khu thì tiền thưởng bao nhiêu?", "152/2025/NĐ-CP", 54),
     # …and in shorthand: the bonus in multiples of the base salary, the years of an NGƯT.
