@@ -119,7 +119,7 @@ PROVINCES = (
 # them is answered only when a retrieved provision itself speaks of it.
 OTHER_FIELDS = (
     # tax, administrative sanctions, land, social insurance, merit benefits, fees
-    "thuế", "thu nhập cá nhân", "xử phạt", "phạt tiền", "phạt hành chính", "vi phạm hành chính",
+    "thuế", "thu nhập cá nhân", "xử phạt", "mức phạt", "phạt tiền", "phạt hành chính", "vi phạm hành chính",
     "quyền sử dụng đất", "tiền sử dụng đất", "bảo hiểm xã hội", "bảo hiểm y tế", "lương hưu", "trợ cấp ưu đãi",
     "ưu đãi người có công", "trợ cấp hằng tháng", "trợ cấp hàng tháng", "thù lao", "bản quyền", "án phí", "lệ phí", "học bổng", "miễn giảm", "khám chữa bệnh",
     # labour and pay
@@ -128,7 +128,7 @@ OTHER_FIELDS = (
     # the Party's own rules
     "đảng viên", "đảng phí", "kết nạp đảng",
     # recruitment and admissions
-    "thi tuyển", "xét tuyển", "tuyển sinh", "điểm ưu tiên", "cộng điểm ưu tiên",
+    "thi tuyển", "xét tuyển", "tuyển sinh", "tuyển thẳng", "vào đại học", "điểm ưu tiên", "cộng điểm ưu tiên",
     # criminal law and discipline records
     "khởi tố", "án treo", "phạt tù", "truy cứu trách nhiệm hình sự", "xóa kỷ luật", "thời hạn kỷ luật",
     # archives: how long papers are kept (the TĐKT texts only say "lưu trữ theo quy định của pháp luật")
@@ -171,7 +171,7 @@ _ASKS_AWARD_RULE = re.compile(r"\b(?:tieu chuan|tieu chi|dieu kien|quy che|thu t
 PRACTICAL = (
     "số điện thoại", "điện thoại", "email", "thư điện tử", "website", "trang web", "đăng nhập", "mật khẩu",
     "vneid", "cổng dịch vụ công", "khổ giấy", "dấu nổi", "phông chữ", "font chữ", "iDesk", "dung lượng", "MB",
-    "chuyển khoản", "tài khoản ngân hàng", "tra cứu",
+    "chuyển khoản", "tài khoản ngân hàng", "tra cứu", "chữ ký số", "ký số", "chứng thư số",
 )
 def _words(text: str) -> str:
     """Folded words of `text` joined by single spaces: what the place and field lists are matched on."""
@@ -199,7 +199,12 @@ _RECORDS = re.compile(
     rf"|\b(?:don vi|tap the|ca nhan|xa|phuong|huyen|tinh|co quan|truong)(?: [a-z]+){{0,2}} nao\b.*\b(?:da|dung dau|dan dau)\b"
     rf"|\bda (?:tang|trao)\b.*\bnhung (?:don vi|tap the|ca nhan)\b"
     rf"|\bdanh sach (?:cac |nhung )?(?:tap the|ca nhan|don vi|nguoi)\b(?: [a-z]+){{0,2}} {_AWARDED}\b"
-    r"|\ble (?:tuyen duong|trao tang|ton vinh|ky niem)\b.*\b(?:to chuc|dien ra)\b.*\b(?:ngay nao|o dau|tai dau)\b")
+    r"|\ble (?:tuyen duong|trao tang|ton vinh|ky niem)\b.*\b(?:to chuc|dien ra)\b.*\b(?:ngay nao|o dau|tai dau)\b"
+    # "… năm 2025 trao cho những công trình nào", "… được phong tặng cho bao nhiêu người", "Ngày …
+    # năm 2026 tổ chức kỷ niệm ở đâu"
+    r"|\b(?:trao|tang|phong tang|cong nhan)(?: cho)? nhung (?:cong trinh|tap the|ca nhan|don vi|nguoi|tac gia|tac pham) nao\b"
+    r"|\b(?:trao|tang|phong tang|cong nhan)(?: cho)? bao nhieu (?:nguoi|tap the|ca nhan|don vi|cong trinh)\b"
+    r"|\b(?:19|20)\d\d (?:duoc )?(?:to chuc|dien ra)(?: ky niem| le ky niem)? (?:o dau|tai dau)\b")
 # Opinions and history: the texts say what the rule is, not whether it is good or where it came from
 # ("theo anh chị có nên bỏ…", "những bất cập gì cần sửa", "được trao lần đầu tiên vào năm nào").
 # ("Ban", "chỉ" and "ý kiến" alone name committees, directives and the consultations a dossier needs.)
@@ -217,6 +222,12 @@ _ASPECTS = ("trinh tu", "thu tuc", "ho so", "tieu chuan", "dieu kien", "mau", "k
 _ANNUAL = re.compile(r"\b(?:tong ket nam|hang nam|cuoi nam)\b")
 # "Theo Quy chế hoạt động của Hội đồng …, …", "Quy chế xét tặng … quy định …", "Quy chế HĐTĐKT TW: …"
 _QUY_CHE = re.compile(r"(?:\btheo |^)quy che (?P<name>[^,:?.;]+?)(?=\s+quy dinh\b|\s*[,:?.;]|$)")
+# A text named by its kind and subject, without a number: "Nghị định của Chính phủ về xét tặng Nghệ sĩ
+# nhân dân …", "Theo Thông tư về …"; and any Pháp lệnh, a kind of text the corpus holds none of
+# ("Pháp lệnh Bà mẹ Việt Nam anh hùng quy định …"). Folded.
+_BY_SUBJECT = re.compile(r"(?:\btheo |^)(?:(?P<kind>nghi dinh|thong tu)(?: cua (?:chinh phu|bo(?: [a-z]+){1,5}?))? ve"
+                         r"|(?P<unheld>phap lenh)(?: ve)?) (?P<name>[^,:?.;]+?)"
+                         r"(?=\s+(?:quy dinh|huong dan|co|thi|la|duoc|gom|nhu)\b|\s*[,:?.;]|$)")
 _GENERIC_RULE_WORDS = set("thi dua khen thuong cong tac ve cua xet tang nay moi cu hien hanh".split())
 # Groups of staff the texts apply to (folded), and their names as written.
 _STAFF_GROUPS = (("cong chuc", "vien chuc"),)
@@ -232,12 +243,12 @@ MINISTRIES = (
     "Khoa học và Công nghệ", "Thông tin và Truyền thông", "Kế hoạch và Đầu tư", "Nội vụ", "Ngoại giao",
     "Dân tộc và Tôn giáo",
 )
-_SECTOR_TEXT = re.compile(r"\b(?:nganh|thong tu(?: [a-z]+){0,6} (?:cua )?bo) ([a-z ]+)")
+_SECTOR_TEXT = re.compile(r"\b(?:nganh|thong tu(?: [a-z]+){0,6} (?:cua )?bo|thong tu(?: [a-z]+){0,6} trong(?: luc luong)?) ([a-z ]+)")
 _PROVINCES_FOLDED = [(p, _words(p)) for p in PROVINCES]
 _MINISTRIES_FOLDED = [(p, _words(p)) for p in MINISTRIES]
 # The question asks for a text of its own ("quy định của tỉnh X", "kế hoạch của X"), not for the
 # national rule as applied there.
-_ASKS_LOCAL_TEXT = re.compile(r"\b(?:quy dinh|quy che|ke hoach|quyet dinh|huong dan|van ban)\b")
+_ASKS_LOCAL_TEXT = re.compile(r"\b(?:quy dinh|quy che|ke hoach|quyet dinh|huong dan|van ban|thong tu)\b")
 # Other hits join the lead provision when their score is at least this share of the best one.
 COMPANION_SCORE_SHARE = 0.75
 MAX_CITATIONS = 3
@@ -306,6 +317,7 @@ _NUMBER = r"(?:\d+(?:[.,]\d+)?|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|nua)"
 _MONEY = r"dong|trieu|nghin|lan muc luong|muc luong co so"
 _FIGURE_UNITS = {
     "cm": r"cm|centimet|xentimet|milimet|mm",
+    "mm": r"cm|centimet|xentimet|milimet|mm",
     "tien": _MONEY,
     "dong": _MONEY,
     "phan tram": r"phan tram",
@@ -808,7 +820,7 @@ class Assistant:
             return no("unknown-award", f"Kho không có văn bản nào nói về “{unnamed}”.")
         # 3e. A Quy chế named by its subject that no held text is ("Theo Quy chế hoạt động của Hội đồng
         #     Thi đua - Khen thưởng Trung ương, …"): the one held is Quảng Nam's.
-        rules = self._unheld_quy_che(question)
+        rules = self._unheld_quy_che(question) or self._unheld_by_subject(spelled)
         if rules:
             return no("missing-document", f"Câu hỏi hỏi nội dung của {rules}, văn bản này chưa có trong kho.")
         # 3f. Asked of one group of staff, found only in a text for another ("công chức" / NĐ 233 on
@@ -912,6 +924,25 @@ class Assistant:
             if any(f" {_words(pl)} " in name for pl in places) or doc in find_doc_mentions(question, lib.catalog):
                 return None
         return question[m.start("name") - len("Quy chế "):m.end("name")].strip()
+
+    def _unheld_by_subject(self, question: str) -> str | None:
+        """A Nghị định or Thông tư the question names by its subject ("… về xét tặng Nghệ sĩ nhân dân")
+        that no held text of that kind is titled with, or a Pháp lệnh (none is held); as written."""
+        folded = fold(question).lower()
+        m = _BY_SUBJECT.search(folded)
+        if not m or re.match(r"\d", m.group("name")) or find_doc_mentions(question, self.library.catalog):
+            return None
+        words = set(_words(m.group("name")).split()) - _GENERIC_RULE_WORDS
+        if not words:
+            return None  # "Theo Nghị định về thi đua, khen thưởng, …": no subject to look up
+        if m.group("kind"):
+            for doc in self.library.documents:
+                entry = self.library.catalog.get(doc)
+                title = set(_words(entry.title).split()) if entry else set()
+                if entry and _words(entry.title).startswith(m.group("kind")) and words <= title:
+                    return None
+        said = question if len(folded) == len(question) else folded
+        return said[m.start():m.end()].removeprefix("Theo ").removeprefix("theo ").strip()
 
     def _other_group(self, question: str, provisions: list[Provision]) -> str | None:
         """Why the best provisions do not apply when the question asks about one group of staff and

@@ -215,6 +215,28 @@ def test_abstains_without_a_basis(assistant, question):
     ("BK của Tỉnh đoàn kèm tiền thưởng bao nhiêu?", "outside-issuer", "Tỉnh đoàn"),
     ("MLCS hiện nay là bao nhiêu đồng?", "other-field", "mức lương cơ sở"),
     ("Hồ sơ xét NGƯT phải được Hội đồng cấp tỉnh bỏ phiếu đồng ý đạt tỷ lệ bao nhiêu?", "delegated", "Điều 64"),
+    # A text named by its subject, not its number, that is none of the held ones of its kind, or a
+    # kind of text none of which is held.
+    ("Nghị định của Chính phủ về xét tặng Nghệ sĩ nhân dân quy định hồ sơ gồm gì?", "missing-document",
+     "Nghệ sĩ nhân dân"),
+    ("Pháp lệnh Bà mẹ Việt Nam anh hùng quy định tiêu chuẩn thế nào?", "missing-document", "Pháp lệnh"),
+    # A ministry's circular, named by the ministry or by the force it governs.
+    ("Theo Thông tư của Bộ Giáo dục và Đào tạo, giáo viên đạt Chiến sĩ thi đua cơ sở cần tiêu chuẩn gì?",
+     "outside-place", "Giáo dục và Đào tạo"),
+    ("Thông tư hướng dẫn thi đua, khen thưởng trong Công an nhân dân quy định Chiến sĩ thi đua thế nào?",
+     "outside-place", "Công an"),
+    # A size in millimetres, a fine, digital signatures, admissions.
+    ("Huân chương Sao vàng có đường kính bao nhiêu mm?", "no-figure", "mm"),
+    ("Mức phạt khi kê khai không trung thực thành tích để được khen thưởng là bao nhiêu tiền?", "other-field",
+     "mức phạt"),
+    ("Hồ sơ đề nghị khen thưởng điện tử phải ký số bằng chứng thư số nào?", "practical", "ký số"),
+    ("Người được tặng Huân chương Lao động có được ưu tiên cho con vào đại học không?", "other-field",
+     "vào đại học"),
+    # Records of a given year: what was awarded, to how many, where an anniversary is held.
+    ("Giải thưởng Nhà nước về khoa học công nghệ năm 2025 trao cho những công trình nào?", "records",
+     "kết quả khen thưởng"),
+    ("Danh hiệu Anh hùng Lao động năm 2024 được phong tặng cho bao nhiêu người?", "records", "kết quả khen thưởng"),
+    ("Ngày Thi đua yêu nước năm 2026 tổ chức kỷ niệm ở đâu?", "records", "kết quả khen thưởng"),
     # Far in meaning from everything held.
     ("Cách nấu phở bò ngon nhất là gì?", "far-from-corpus", "tương đồng"),
     ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
@@ -308,6 +330,14 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("huan chuong lao dong hang ba tang cho ca nhan dat tieu chuan gi", "06/2022/QH15", 44),
     ("tiêu chuẩn danh hiệu chiến sĩ thi đua cơ sở là gì", "06/2022/QH15", 23),
     ("huy chương quân kỳ quyết thắng tặng cho ai", "06/2022/QH15", 55),
+    # Held texts named by their subject: the decree on rating viên chức, the Foreign Ministry's
+    # circular, the TĐKT decree.
+    ("Theo Nghị định về đánh giá viên chức, tỷ lệ hoàn thành xuất sắc nhiệm vụ tối đa bao nhiêu?",
+     "233/2026/NĐ-CP", 12),
+    ("Theo Thông tư về thi đua khen thưởng ngành Ngoại giao, hội đồng có bao nhiêu thành viên?", "03/2018/TT-BNG", 24),
+    ("Thông tư hướng dẫn thi đua, khen thưởng trong ngành Ngoại giao quy định Cờ thi đua thế nào?", "03/2018/TT-BNG",
+     None),
+    ("Nghị định về thi đua, khen thưởng quy định tiền thưởng Lao động tiên tiến bao nhiêu?", "152/2025/NĐ-CP", None),
     # A held decree states the money of a military unit's Bằng khen (NĐ 152 Điều 54 k1 đ).
     ("Cá nhân được tặng Bằng khen của quân khu thì tiền thưởng bao nhiêu?", "152/2025/NĐ-CP", 54),
     # …and in shorthand: the bonus in multiples of the base salary, the years of an NGƯT.
