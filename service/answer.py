@@ -52,6 +52,10 @@ Whether there is a basis is judged by explainable checks, in order (the first th
 5. the question is far in meaning from every retrieved provision (e5 cosine below a floor:
    "cách dùng trộn thư trong Word") and less than half of its content words are found in them;
 6. almost none of the question's content words is found in the best provisions;
+6b. every text in force that holds a word or word pair of the question (in at most three
+   articles) holds it only in sentences handing the matter on, retrieved or not ("cấp lại" a lost
+   medal, "số vạch" of a ribbon: NĐ 152 Điều 6 k1), the aspect asked is the one handed on, and the
+   question asks neither who regulates nor a figure (left to 7);
 7. it asks a figure by its unit ("bao nhiêu cm", "mấy con", a quota: "bao nhiêu suất", "bao nhiêu
    chỉ tiêu"), a size ("kích thước bao nhiêu", "… ra sao"), an amount of money ("mức chi … là bao
    nhiêu", "bao nhiêu tỷ đồng"), or a date ("trước ngày nào"), that no retrieved provision states
@@ -255,6 +259,13 @@ MAX_CITATIONS = 3
 # A phrase of the question found only in delegating sentences decides only when at most this many
 # articles of the corpus hold its content words in a row (service.answer.Assistant._phrase_df).
 DELEGATED_PHRASE_DF = 8
+# …and a word or word pair that every text in force holds only in such sentences, retrieved or
+# not, when it is in at most this many articles ("số vạch", "cấp lại" hiện vật: NĐ 152 Điều 6).
+HANDED_ONLY_DF = 3
+# The units a delegating sentence is judged in over the whole corpus: a clause or point line, or a
+# sentence of it ("…; thủ tục cấp đổi, cấp lại hiện vật khen thưởng." stays with its "Chính phủ quy
+# định chi tiết").
+_LINE_SENTENCE = re.compile(r"\n+|(?<=\.)\s+(?=[A-ZĐ])")
 # Among this many best hits, one whose title the question spells out is cited too (a fourth at most).
 TITLE_HITS = 5
 QUOTE_CHARS = 1200
@@ -371,6 +382,17 @@ def _states_figure(unit: str, words: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def _asked_figures(words: str) -> list[str]:
+    """The units of the figures a question asks (its _figure_words): "cm" for a size, "tien" for an
+    amount of money, "ngay nao" for a date."""
+    asked = _ASKS_FIGURE.findall(words) or (["tien"] if _ASKS_AMOUNT.search(words) else [])
+    if _ASKS_SIZE.search(words):  # "kích thước bao nhiêu": a measurement, in cm or mm
+        asked.append("cm")
+    if _ASKS_DATE.search(words):
+        asked.append("ngay nao")
+    return asked
+
+
 def _figure_words(text: str) -> str:
     return _words(text.replace("%", " phần trăm "))
 
@@ -410,7 +432,7 @@ _HANDED_ASPECTS = (
     ("thoi gian|thoi han|thoi diem", r"thoi gian|thoi han|thoi diem|bao lau|khi nao|luc nao|ngay nao|truoc ngay|"
                                      r"han chot|cham nhat|may ngay|bao nhieu ngay|thang nao|nam nao"),
     ("muc", r"muc|bao nhieu tien|so tien|kinh phi|tien thuong|chi phi|bao nhieu dong"),
-    ("mau|kich thuoc|chat lieu|mau sac", r"mau|kich thuoc|chat lieu|hinh dang|khung|phoi"),
+    ("mau|kich thuoc|chat lieu|mau sac", r"mau|kich thuoc|chat lieu|hinh dang|khung|phoi|vach|(?:so|may) sao"),
     ("tieu chuan|tieu chi|dieu kien|doi tuong", r"tieu chuan|tieu chi|dieu kien|doi tuong|can gi|phai dat|duoc xet"),
     ("thu tuc|trinh tu|quy trinh|ho so", r"thu tuc|trinh tu|quy trinh|ho so|giay to|nop|gui"),
 )
@@ -436,7 +458,8 @@ def _asks_what_is_handed(folded_question: str, sentence: str, m: re.Match) -> bo
 _MARKERS = {fold(w) for w in "quy định chi tiết cụ thể hướng dẫn theo của do việc thực hiện".split()}
 # Questions about who decides or regulates: a delegating provision is their answer ("gồm những ai"
 # asks who the people are, not who decides).
-_ASKS_WHO = re.compile(r"(?<!nhung )\b(?:ai|co quan nao|cap nao|do ai|tham quyen|tham quyen cua ai)\b")
+_ASKS_WHO = re.compile(r"(?<!nhung )\b(?:ai|(?<!gui )(?<!nop )(?<!gui ve )(?<!nop ve )(?<!gui den )(?<!nop cho )co quan nao|cap nao|"
+                       r"do ai|tham quyen|tham quyen cua ai)\b")  # "gửi cơ quan nào" asks where the papers go
 # "do Thủ tướng quy định", "theo hướng dẫn của Bộ Tài chính": who makes the rule asked about (folded).
 _BODY = r"thu tuong(?: chinh phu)?|bo truong(?: [a-z]+){1,6}|bo(?: [a-z]+){1,5}|ban thi dua(?: [a-z]+){0,6}"
 _RULE_BY = re.compile(rf"\bdo (?P<a>{_BODY}) (?:quy dinh|huong dan|ban hanh)\b"
@@ -526,6 +549,7 @@ class Assistant:
         self._corpus_words  # what award names are looked up in (~60 ms to build)
         self._content_df  # how common the corpus's phrases are (~200 ms)
         self._article_titles  # the titles articles' headings quote
+        self._handed_grams  # the words the corpus says only in handing them on
         self.searcher.search("tiêu chuẩn chiến sĩ thi đua cơ sở", k=1)
 
     # -- search -------------------------------------------------------------------------
@@ -902,6 +926,15 @@ class Assistant:
         # 6. Almost nothing of the question in the best provisions (a share of one or two words says little).
         if basis < MIN_COVERAGE and len(set(content_words(question))) >= 3:
             return no("low-coverage", f"Chỉ {basis:.0%} từ nội dung của câu hỏi có trong các điều khoản tìm được.")
+        # 6b. Retrieved or not, the only texts in force that speak of the matter hand it on ("cấp lại"
+        #     a lost medal, "số vạch" of its ribbon: NĐ 152 Điều 6 k1, to the Thủ tướng). A figure
+        #     asked ("kích thước bao nhiêu") is left to the figure check, which names it.
+        if not _ASKS_WHO.search(folded_q) and not _asked_figures(_figure_words(question)):
+            d = self._handed_everywhere(toks, accented, day)
+            if d is not None:
+                p, sentence, phrase = d
+                return no("delegated", f"Các văn bản trong kho chỉ nhắc nội dung được hỏi (“{phrase}”) để giao cho văn "
+                                       f"bản khác quy định: {p.label}: “{sentence.strip()[:240]}”", p)
         out["why"] = f"{basis:.0%} từ nội dung của câu hỏi có trong các điều khoản được trích."
         return out
 
@@ -1109,6 +1142,70 @@ class Assistant:
         while b < len(toks) and f" {' '.join(toks[a:b + 1])} " in said:
             b += 1
         return p, sentence, " ".join(toks[a:b])
+
+    @cached_property
+    def _handed_grams(self) -> dict[tuple[str, ...], list[tuple[Provision, str, str]]]:
+        """Each word and word pair (accented, and folded behind a "~") of a sentence that hands its
+        matter to a text not held, with every article sentence that holds it: (article, sentence,
+        "handed" | "held" | "plain"); "held" hands it to a body whose text is held ("Chính phủ quy
+        định chi tiết …": NĐ 152)."""
+        def grams(sentence: str) -> set[tuple[str, ...]]:
+            acc = [t.lower() for t in tokens(sentence)]
+            fo = [fold(t) for t in acc]
+            return ({tuple(acc[i:i + n]) for n in (1, 2) for i in range(len(acc) - n + 1)}
+                    | {("~",) + tuple(fo[i:i + n]) for n in (1, 2) for i in range(len(fo) - n + 1)})
+
+        from index.text import fast_normalize
+
+        units = []
+        for parsed in self.library.documents.values():
+            for p in parsed.provisions:
+                if p.kind in ("clause", "point"):
+                    continue
+                for sentence in _LINE_SENTENCE.split(fast_normalize(p.text)):
+                    fs = fold(sentence).strip().lower()
+                    m = _DELEGATES.search(fs)
+                    kind = "plain" if not m else "held" if _TO_HELD_BODY.search(fs[max(0, m.start() - 30):m.end()]) \
+                        else "handed"
+                    units.append((p, sentence, kind))
+        wanted = set().union(*(grams(s) for _, s, kind in units if kind == "handed"))
+        out: dict[tuple[str, ...], list[tuple[Provision, str, str]]] = {}
+        for p, sentence, kind in units:
+            for g in grams(sentence) & wanted:
+                out.setdefault(g, []).append((p, sentence, kind))
+        return out
+
+    def _handed_everywhere(self, toks: list[str], accented: bool, day: date | None) -> tuple[Provision, str, str] | None:
+        """A word or word pair of the question that the texts in force on the day say, in at most
+        HANDED_ONLY_DF articles, only in sentences handing the matter to another text, one of them to
+        a text not held and about the aspect asked: (article, sentence, words), else None. A pair
+        may hold one question word ("cấp lại"); a lone word must be a content word ("vạch")."""
+        from service import settings
+
+        day = day or settings.today()
+        asked = " ".join(fold(t) for t in toks)
+        key = [t.lower() for t in toks] if accented else [fold(t) for t in toks]
+        prefix = () if accented else ("~",)
+
+        def content(t: str) -> bool:
+            return not _is_asking(t, False) and t not in _MARKERS and t not in _STOP and len(t) >= 3
+
+        for n in (2, 1):
+            for i in range(len(key) - n + 1):
+                ws = [fold(t) for t in key[i:i + n]]
+                if not (all(content(t) for t in ws) if n == 1 else
+                        any(content(t) for t in ws) and not any(t in _STOP for t in ws)):
+                    continue
+                said = [(p, s, kind) for p, s, kind in self._handed_grams.get(prefix + tuple(key[i:i + n]), ())
+                        if (st := self.library.status(p.doc, day)) is None or st.code == "còn hiệu lực"]
+                if not said or any(kind == "plain" for _, _, kind in said) or len({p.id for p, _, _ in said}) > HANDED_ONLY_DF:
+                    continue
+                for p, sentence, kind in said:
+                    fs = fold(sentence).strip().lower()
+                    m = _DELEGATES.search(fs)
+                    if kind == "handed" and _asks_what_is_handed(asked, fs, m):
+                        return p, sentence, " ".join(toks[i:i + n])
+        return None
 
     @cached_property
     def _content_df(self) -> dict[tuple[str, ...], int]:
@@ -1333,12 +1430,7 @@ class Assistant:
         """The citations, completed with the best retrieved provision that states each figure the
         question asks by its unit ("bao nhiêu tiền": a provision with "… lần mức lương cơ sở")
         when none of them does; and the unit no retrieved provision states (then decline)."""
-        words = _figure_words(question)
-        asked = _ASKS_FIGURE.findall(words) or (["tien"] if _ASKS_AMOUNT.search(words) else [])
-        if _ASKS_SIZE.search(words):  # "kích thước bao nhiêu": a measurement, in cm or mm
-            asked.append("cm")
-        if _ASKS_DATE.search(words):
-            asked.append("ngay nao")
+        asked = _asked_figures(_figure_words(question))
         out = list(chosen)
         if not asked:
             return out, None

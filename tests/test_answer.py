@@ -237,6 +237,12 @@ def test_abstains_without_a_basis(assistant, question):
      "kết quả khen thưởng"),
     ("Danh hiệu Anh hùng Lao động năm 2024 được phong tặng cho bao nhiêu người?", "records", "kết quả khen thưởng"),
     ("Ngày Thi đua yêu nước năm 2026 tổ chức kỷ niệm ở đâu?", "records", "kết quả khen thưởng"),
+    # A matter every text in force names only to hand it on, retrieved or not: re-issuing a lost or
+    # damaged medal, a ribbon's stripes (NĐ 152 Điều 6 k1, to the Prime Minister).
+    ("Huy chương Chiến sĩ vẻ vang bị hư hỏng thì xin cấp đổi hiện vật cần nộp giấy tờ gì?", "delegated", "cấp đổi"),
+    ("huan chuong doc lap hang ba co may vach", "delegated", "vach"),
+    # The amending law named without its year.
+    ("Theo luật tđkt sửa đổi, Giấy khen cấp huyện còn không?", "missing-document", "06/2026/QH16"),
     # Far in meaning from everything held.
     ("Cách nấu phở bò ngon nhất là gì?", "far-from-corpus", "tương đồng"),
     ("Thủ tục cấp giấy chứng nhận quyền sử dụng đất lần đầu gồm những giấy tờ gì?", "other-field", "quyền sử dụng đất"),
@@ -344,6 +350,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Tiền thưởng CSTĐCS bằng bao nhiêu lần MLCS?", "152/2025/NĐ-CP", 50),
     ("NGƯT cần bao nhiêu năm trực tiếp giảng dạy?", "06/2022/QH15", 64),
     ("mau bao cao thanh tich de nghi khen thuong cua bo ngoai giao gom nhung muc nao", "03/2018/TT-BNG", None),
+    # Who sets the re-issue procedure: the handing-on provision is the answer.
+    ("Ai quy định thủ tục cấp lại hiện vật khen thưởng cấp Nhà nước?", "152/2025/NĐ-CP", None),
 ])
 def test_answers_what_the_corpus_holds(assistant, question, doc, article):
     r = assistant.ask(question)

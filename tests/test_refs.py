@@ -149,6 +149,10 @@ MENTIONS = [
     ("luật tđkt 2003 khác luật tđkt thế nào", ["16/VBHN-VPQH"]),  # weak alias dropped
     ("nđ 98 và nđ 28 hết hiệu lực khi nào", ["98/2023/NĐ-CP", "28/2024/NĐ-CP"]),
     ("kh 124 đắk lắk", ["0124/KH-UBND"]),
+    # "the amending law" without a year is the one of the current law; with its year, an old one
+    ("theo luật tđkt sửa đổi thì giấy khen cấp huyện thế nào", ["06/2026/QH16"]),
+    ("Luật sửa đổi, bổ sung một số điều của Luật Thi đua, khen thưởng có hiệu lực khi nào", ["06/2026/QH16"]),
+    ("Luật TĐKT sửa đổi, bổ sung năm 2013", ["39/2013/QH13"]),
     ("06/2022/QH15 và 16/VBHN-VPQH", ["06/2022/QH15", "16/VBHN-VPQH"]),
     ("Tiêu chuẩn Chiến sĩ thi đua cơ sở", []),
     ("ngày 01/01/2024, khoản 2", []),
