@@ -18,7 +18,9 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    "theo hướng dẫn của Bộ Tài chính", "Bộ Quốc phòng quy định tiêu chuẩn … thế nào"); 3a. it asks
    the criteria or money of an award of an organisation that awards under rules of its own ("Huy
    hiệu của Hội Cựu chiến binh", "Bằng khen của Tỉnh đoàn"), not who sets them, and no retrieved
-   provision names it;
+   provision names it; 3a'. it asks the criteria, recipients or money of a held province's own
+   medal or badge ("Kỷ niệm chương của tỉnh Bắc Ninh") and no text of that province names it with
+   its criteria or money (the provincial council sets them: Luật Điều 71 k2);
 3b. it asks for a province's own text ("quy định của tỉnh Thanh Hóa") and no held text belongs
    to that province; 3c. it asks for a plan of a year or term that no retrieved plan is about, or
    of a year of a province none of whose plans is held; 3d. it asks the criteria, money or
@@ -154,6 +156,12 @@ ORGANISATIONS = (
 _AWARD_KINDS = r"bang khen|giay khen|huy hieu|huy chuong|ky niem chuong|co thi dua|danh hieu|giai thuong"
 _OWN_AWARD = re.compile(rf"\b(?:{_AWARD_KINDS})\b"
                         r"(?: [a-z]+){0,6}? (?:cua|do) (?P<body>(?:[a-z]+ ){0,1}[a-z]+(?: [a-z]+){0,5})")
+# A province's own medal or badge ("Kỷ niệm chương của tỉnh Bắc Ninh", "Huy hiệu tỉnh Quảng Nam"):
+# its name, recipients and criteria are the provincial council's (Luật Điều 71 k2), not a Quy chế
+# on Bằng khen and Cờ thi đua (folded).
+_PROVINCE_MEDAL = re.compile(r"\b(?P<kind>ky niem chuong|huy hieu)\b(?: [a-z]+){0,2}? (?:cua )?(?:tinh|thanh pho)\b")
+_ASKS_MEDAL_RULE = re.compile(r"\b(?:tieu chuan|tieu chi|dieu kien|doi tuong|ten (?:la|goi)|bao nhieu nam|may nam|"
+                              r"tien thuong|muc thuong|thu tuc|ho so|xet tang|(?:tang|trao) cho (?:nhung )?ai)\b")
 _ASKS_RULE = re.compile(r"\b(?:tieu chuan|dieu kien|quy che|thu tuc|ho so|quy trinh|xet tang|doi tuong|tien thuong|"
                         r"muc thuong)\b")
 # An award named by its kind and a proper name ("Giải thưởng Kovalevskaia", "Danh hiệu Doanh nhân văn
@@ -792,6 +800,20 @@ class Assistant:
                 if org and not self._speaks_of_award(org, qwords, top_text):
                     return no("outside-issuer", f"Câu hỏi hỏi quy định riêng của {org} về hình thức khen thưởng của "
                                                 "tổ chức này; kho không có văn bản nào của tổ chức này.")
+        # 3a'. A held province's own medal or badge, that none of its texts sets the criteria or
+        #      money of (QĐ 86/2025 of Bắc Ninh has none; QĐ 11/2021 names "Huy hiệu tỉnh Quảng Nam"
+        #      only as the Chairman's to give).
+        m = _PROVINCE_MEDAL.search(qwords)
+        if m and _ASKS_MEDAL_RULE.search(qwords):
+            here = self._named_places(question)
+            texts = [_words(p.text) for doc, _ in here for p in self.library.documents[doc].provisions
+                     if p.kind not in ("clause", "point")]
+            kind = m.group("kind")
+            if here and not any(kind in t and self._speaks_of_award(here[0][1], qwords, [t]) for t in texts):
+                name = {"ky niem chuong": "kỷ niệm chương", "huy hieu": "huy hiệu"}[kind]
+                return no("outside-place", f"Câu hỏi hỏi {name} riêng của {here[0][1]}; các văn bản của địa phương này "
+                                           f"trong kho không quy định tên, đối tượng, tiêu chuẩn hay mức thưởng của {name} "
+                                           "đó (Luật Thi đua, khen thưởng giao Hội đồng nhân dân cấp tỉnh quy định).")
         # 3b. A province's own text, of a province none of whose texts is held.
         if _ASKS_LOCAL_TEXT.search(folded_q) and not self._named_places(question):
             other = self._unheld_places(question)

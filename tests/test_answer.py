@@ -241,6 +241,10 @@ def test_abstains_without_a_basis(assistant, question):
     # damaged medal, a ribbon's stripes (NĐ 152 Điều 6 k1, to the Prime Minister).
     ("Huy chương Chiến sĩ vẻ vang bị hư hỏng thì xin cấp đổi hiện vật cần nộp giấy tờ gì?", "delegated", "cấp đổi"),
     ("huan chuong doc lap hang ba co may vach", "delegated", "vach"),
+    # A held province's own medal or badge, whose criteria no text of that province sets.
+    ("Cán bộ công tác ở Bắc Ninh bao nhiêu năm thì được xét tặng Kỷ niệm chương của tỉnh?", "outside-place",
+     "kỷ niệm chương riêng của Bắc Ninh"),
+    ("huy hieu tinh quang nam tang cho ai", "outside-place", "huy hiệu riêng của Quảng Nam"),
     # The amending law named without its year.
     ("Theo luật tđkt sửa đổi, Giấy khen cấp huyện còn không?", "missing-document", "06/2026/QH16"),
     # Far in meaning from everything held.
@@ -350,6 +354,9 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     ("Tiền thưởng CSTĐCS bằng bao nhiêu lần MLCS?", "152/2025/NĐ-CP", 50),
     ("NGƯT cần bao nhiêu năm trực tiếp giảng dạy?", "06/2022/QH15", 64),
     ("mau bao cao thanh tich de nghi khen thuong cua bo ngoai giao gom nhung muc nao", "03/2018/TT-BNG", None),
+    # Who gives the province's badge: its Quy chế says (QĐ 11/2021 Điều 10); a province's Bằng khen.
+    ("Ai quyết định tặng Huy hiệu tỉnh Quảng Nam?", "11/2021/QĐ-UBND", 10),
+    ("Tiêu chuẩn Bằng khen của Chủ tịch UBND tỉnh Bắc Ninh là gì?", "86/2025/QĐ-UBND", None),
     # Who sets the re-issue procedure: the handing-on provision is the answer.
     ("Ai quy định thủ tục cấp lại hiện vật khen thưởng cấp Nhà nước?", "152/2025/NĐ-CP", None),
 ])
