@@ -130,7 +130,7 @@ OTHER_FIELDS = (
     "ưu đãi người có công", "trợ cấp hằng tháng", "trợ cấp hàng tháng", "thù lao", "bản quyền", "án phí", "lệ phí", "học bổng", "miễn giảm", "khám chữa bệnh",
     # labour and pay
     "hợp đồng lao động", "kỷ luật lao động", "nghỉ phép", "phép năm", "phụ cấp", "làm thêm giờ", "thôi việc",
-    "sa thải", "nâng lương", "nâng bậc lương", "xin việc",
+    "sa thải", "chấm dứt hợp đồng", "nâng lương", "nâng bậc lương", "xin việc",
     # the Party's own rules
     "đảng viên", "đảng phí", "kết nạp đảng",
     # recruitment and admissions
@@ -140,7 +140,7 @@ OTHER_FIELDS = (
     # archives: how long papers are kept (the TĐKT texts only say "lưu trữ theo quy định của pháp luật")
     "thời hạn bảo quản", "thời hạn lưu trữ", "tiêu hủy",
     # civil status and residence
-    "kết hôn", "ly hôn", "hộ tịch", "khai sinh", "hộ khẩu", "cư trú", "thừa kế", "giấy phép lái xe", "đăng ký xe",
+    "kết hôn", "ly hôn", "hộ tịch", "khai sinh", "chứng tử", "quan hệ nhân thân", "hộ khẩu", "cư trú", "thừa kế", "giấy phép lái xe", "đăng ký xe",
     # probation, poverty lines, notarisation and legalisation, correcting an issued document
     "thử việc", "hộ nghèo", "chuẩn nghèo", "công chứng", "chứng thực", "hợp pháp hóa", "dịch thuật", "đính chính",
     # the complaints procedure itself (the TĐKT texts only send complaints to that law)
@@ -246,7 +246,8 @@ _STAFF_GROUPS = (("cong chuc", "vien chuc"),)
 _GROUP_NAMES = {"cong chuc": "công chức", "vien chuc": "viên chức"}
 _HISTORY = re.compile(r"\b(?:lan dau tien|bat nguon|nguon goc|lich su)\b")
 # …in a given year or over the country: "Năm 2024 cả nước có bao nhiêu tập thể được tặng …".
-_RECORDS_WHEN = re.compile(r"\b(?:nam (?:19|20)\d\d|(?:19|20)\d\d|ca nuoc|vua qua|nam ngoai|nam truoc)\b")
+_RECORDS_WHEN = re.compile(r"\b(?:nam (?:19|20)\d\d|(?:19|20)\d\d|ca nuoc|vua qua|nam ngoai|nam truoc|da co bao nhieu|"
+                           r"(?:trong|qua) (?:dot|phong trao) thi dua)\b")  # "đã có bao nhiêu …", "trong đợt thi đua …"
 # Ministries and their sectors, for "Thông tư … ngành Tài chính": a sector whose texts are not held.
 MINISTRIES = (
     "Tài chính", "Giáo dục và Đào tạo", "Y tế", "Công an", "Quốc phòng", "Công Thương", "Xây dựng",
@@ -472,8 +473,9 @@ _ASKS_WHO = re.compile(r"(?<!nhung )\b(?:ai|(?<!gui )(?<!nop )(?<!gui ve )(?<!no
 _BODY = r"thu tuong(?: chinh phu)?|bo truong(?: [a-z]+){1,6}|bo(?: [a-z]+){1,5}|ban thi dua(?: [a-z]+){0,6}"
 _RULE_BY = re.compile(rf"\bdo (?P<a>{_BODY}) (?:quy dinh|huong dan|ban hanh)\b"
                       rf"|\btheo (?:quy dinh|huong dan|van ban) (?:cua )?(?P<b>{_BODY})\b"
-                      # "Bộ Quốc phòng quy định tiêu chuẩn … thế nào?": the body is the question's subject
-                      rf"|^(?P<c>{_BODY}) quy dinh (?:chi tiet |cu the )?(?!ai\b|co quan\b|cap\b)")
+                      # "Bộ Quốc phòng quy định tiêu chuẩn … thế nào?": the body is the question's subject, of
+                      # the question or of its clause ("Đối với trường học, Bộ Giáo dục … quy định …")
+                      rf"|(?:^|[,;:] )(?P<c>{_BODY}) quy dinh (?:chi tiet |cu the )?(?!ai\b|co quan\b|cap\b)")
 # "Hướng dẫn 7886", "Công văn số 123": a document typed without its year.
 _TYPED_NUMBER = re.compile(r"(?<![a-z])(?:huong dan|hd|cong van|cv|chi thi|thong bao|quyet dinh|qd|nghi dinh|nd|"
                            r"thong tu|tt|ke hoach|kh)\s*(?:so\s*)?(?P<n>\d{2,5})(?![\d/])")

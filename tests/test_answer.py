@@ -245,6 +245,15 @@ def test_abstains_without_a_basis(assistant, question):
     ("Cán bộ công tác ở Bắc Ninh bao nhiêu năm thì được xét tặng Kỷ niệm chương của tỉnh?", "outside-place",
      "kỷ niệm chương riêng của Bắc Ninh"),
     ("huy hieu tinh quang nam tang cho ai", "outside-place", "huy hiệu riêng của Quảng Nam"),
+    # Records of a campaign; a ministry as the subject of the question's clause; a labour contract
+    # and a death certificate (other fields of law).
+    ("Qua phong trào thi đua Vì người nghèo, tỉnh Bắc Ninh đã có bao nhiêu cá nhân được khen thưởng?", "records",
+     "kết quả khen thưởng"),
+    ("Đối với các trường đại học, Bộ Giáo dục và Đào tạo quy định tiêu chuẩn Chiến sĩ thi đua thế nào?",
+     "outside-issuer", "Bộ Giáo dục và Đào tạo"),
+    ("Viên chức bị xếp loại không hoàn thành nhiệm vụ thì có bị chấm dứt hợp đồng làm việc không?", "other-field",
+     "chấm dứt hợp đồng"),
+    ("Người nhà nhận thay Huân chương truy tặng có phải nộp giấy chứng tử không?", "other-field", "chứng tử"),
     # The amending law named without its year.
     ("Theo luật tđkt sửa đổi, Giấy khen cấp huyện còn không?", "missing-document", "06/2026/QH16"),
     # Far in meaning from everything held.
@@ -357,6 +366,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # Who gives the province's badge: its Quy chế says (QĐ 11/2021 Điều 10); a province's Bằng khen.
     ("Ai quyết định tặng Huy hiệu tỉnh Quảng Nam?", "11/2021/QĐ-UBND", 10),
     ("Tiêu chuẩn Bằng khen của Chủ tịch UBND tỉnh Bắc Ninh là gì?", "86/2025/QĐ-UBND", None),
+    # A campaign's own rule, not its records.
+    ("Trong đợt thi đua cao điểm, tập thể được tặng Bằng khen cần tiêu chuẩn gì?", None, None),
     # Who sets the re-issue procedure: the handing-on provision is the answer.
     ("Ai quy định thủ tục cấp lại hiện vật khen thưởng cấp Nhà nước?", "152/2025/NĐ-CP", None),
 ])
