@@ -1174,10 +1174,14 @@ class Assistant:
         "handed" | "held" | "plain"); "held" hands it to a body whose text is held ("Chính phủ quy
         định chi tiết …": NĐ 152)."""
         def grams(sentence: str) -> set[tuple[str, ...]]:
-            acc = [t.lower() for t in tokens(sentence)]
-            fo = [fold(t) for t in acc]
-            return ({tuple(acc[i:i + n]) for n in (1, 2) for i in range(len(acc) - n + 1)}
-                    | {("~",) + tuple(fo[i:i + n]) for n in (1, 2) for i in range(len(fo) - n + 1)})
+            out = set()
+            # no pair across a quote or a comma: "“Chiến sĩ tiên tiến” đối với" has no "tiến đối"
+            for piece in re.split(r"[“”\"'(),;:]", sentence):
+                acc = [t.lower() for t in tokens(piece)]
+                fo = [fold(t) for t in acc]
+                out |= {tuple(acc[i:i + n]) for n in (1, 2) for i in range(len(acc) - n + 1)}
+                out |= {("~",) + tuple(fo[i:i + n]) for n in (1, 2) for i in range(len(fo) - n + 1)}
+            return out
 
         from index.text import fast_normalize
 

@@ -366,6 +366,10 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # Who gives the province's badge: its Quy chế says (QĐ 11/2021 Điều 10); a province's Bằng khen.
     ("Ai quyết định tặng Huy hiệu tỉnh Quảng Nam?", "11/2021/QĐ-UBND", 10),
     ("Tiêu chuẩn Bằng khen của Chủ tịch UBND tỉnh Bắc Ninh là gì?", "86/2025/QĐ-UBND", None),
+    # "tiên tiến đối với" is no phrase of the Luật's "“Chiến sĩ tiên tiến” đối với dân quân" (handed to
+    # the Ministry of Defence): a quote ends the name.
+    ("Tiêu chuẩn danh hiệu Lao động tiên tiến đối với cán bộ, công chức, viên chức theo Luật 2022 là gì?",
+     "06/2022/QH15", 24),
     # A campaign's own rule, not its records.
     ("Trong đợt thi đua cao điểm, tập thể được tặng Bằng khen cần tiêu chuẩn gì?", None, None),
     # Who sets the re-issue procedure: the handing-on provision is the answer.
