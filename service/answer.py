@@ -13,14 +13,16 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    the question only asks about its validity and a retrieved provision speaks of it;
 1b. it asks what will replace a held text it names ("NĐ 152 hết hiệu lực thì văn bản nào sẽ thay
    thế?") and the catalog records no successor;
-2. it names a form ("Mẫu số 13") whose text the corpus lacks;
+2. it names a form ("Mẫu số 13", "mẫu phiếu tự đánh giá") or asks a form's number ("báo cáo thành
+   tích … theo mẫu số mấy") whose text the corpus lacks;
 3. it says the rule is made by a body none of whose texts is held ("do Thủ tướng quy định",
    "theo hướng dẫn của Bộ Tài chính", "Bộ Quốc phòng quy định tiêu chuẩn … thế nào"); 3a. it asks
    the criteria or money of an award of an organisation that awards under rules of its own ("Huy
    hiệu của Hội Cựu chiến binh", "Bằng khen của Tỉnh đoàn"), not who sets them, and no retrieved
    provision names it; 3a'. it asks the criteria, recipients or money of a held province's own
    medal or badge ("Kỷ niệm chương của tỉnh Bắc Ninh") and no text of that province names it with
-   its criteria or money (the provincial council sets them: Luật Điều 71 k2);
+   its criteria or money (the provincial council sets them: Luật Điều 71 k2), or of a ministry
+   none of whose texts is held ("Kỷ niệm chương của Bộ Nội vụ");
 3b. it asks for a province's own text ("quy định của tỉnh Thanh Hóa") and no held text belongs
    to that province; 3c. it asks for a plan of a year or term that no retrieved plan is about, or
    of a year of a province none of whose plans is held; 3d. it asks the criteria, money or
@@ -155,11 +157,13 @@ ORGANISATIONS = (
 )
 _AWARD_KINDS = r"bang khen|giay khen|huy hieu|huy chuong|ky niem chuong|co thi dua|danh hieu|giai thuong"
 _OWN_AWARD = re.compile(rf"\b(?:{_AWARD_KINDS})\b"
-                        r"(?: [a-z]+){0,6}? (?:cua|do) (?P<body>(?:[a-z]+ ){0,1}[a-z]+(?: [a-z]+){0,5})")
+                        r"(?: [a-z]+){0,6}? (?:cua|do) (?P<body>(?:[a-z]+ ){0,1}[a-z]+(?: [a-z]+){0,8})")
 # A province's own medal or badge ("Kỷ niệm chương của tỉnh Bắc Ninh", "Huy hiệu tỉnh Quảng Nam"):
 # its name, recipients and criteria are the provincial council's (Luật Điều 71 k2), not a Quy chế
 # on Bằng khen and Cờ thi đua (folded).
 _PROVINCE_MEDAL = re.compile(r"\b(?P<kind>ky niem chuong|huy hieu)\b(?: [a-z]+){0,2}? (?:cua )?(?:tinh|thanh pho)\b")
+# …and a ministry's ("Kỷ niệm chương của Bộ Nội vụ"): Luật Điều 71 k2 leaves it to the ministry.
+_MINISTRY_MEDAL = re.compile(r"\b(?P<kind>ky niem chuong|huy hieu)\b(?: [a-z]+){0,2}? cua bo (?P<rest>[a-z ]+)")
 _ASKS_MEDAL_RULE = re.compile(r"\b(?:tieu chuan|tieu chi|dieu kien|doi tuong|ten (?:la|goi)|bao nhieu nam|may nam|"
                               r"tien thuong|muc thuong|thu tuc|ho so|xet tang|(?:tang|trao) cho (?:nhung )?ai)\b")
 _ASKS_RULE = re.compile(r"\b(?:tieu chuan|dieu kien|quy che|thu tuc|ho so|quy trinh|xet tang|doi tuong|tien thuong|"
@@ -210,6 +214,7 @@ _RECORDS = re.compile(
     rf"|\bco bao nhieu (?:tap the|ca nhan|nguoi|don vi|truong hop|xa|huyen|tinh)\b.*\b{_AWARDED}\b"
     rf"|\b(?:don vi|tap the|ca nhan|xa|phuong|huyen|tinh|co quan|truong)(?: [a-z]+){{0,2}} nao\b.*\b(?:da|dung dau|dan dau)\b"
     rf"|\bda (?:tang|trao)\b.*\bnhung (?:don vi|tap the|ca nhan)\b"
+    rf"|\bnhung (?:don vi|tap the|ca nhan|nguoi|xa|phuong|truong|co quan) nao\b(?: [a-z]+){{0,3}}? {_AWARDED}\b"
     rf"|\bdanh sach (?:cac |nhung )?(?:tap the|ca nhan|don vi|nguoi)\b(?: [a-z]+){{0,2}} {_AWARDED}\b"
     r"|\ble (?:tuyen duong|trao tang|ton vinh|ky niem)\b.*\b(?:to chuc|dien ra)\b.*\b(?:ngay nao|o dau|tai dau)\b"
     # "… năm 2025 trao cho những công trình nào", "… được phong tặng cho bao nhiêu người", "Ngày …
@@ -326,8 +331,11 @@ def coverage(question: str, texts: list[str]) -> float:
 
 
 # Matched on the folded question, so that one typed without diacritics ("mau so 13") is read too.
-_FORM_BY_KIND = re.compile(r"\bmau ((?:bao cao|to trinh|bien ban|don|van ban)(?: thanh tich)?)\b[^?]*?"
-                           r"\b(?:gom|co|ghi|viet)\b[^?]*?\b(?:muc|noi dung|phan|the nao|nhung gi)")
+_FORM_BY_KIND = re.compile(r"\bmau ((?:bao cao|to trinh|bien ban|don|van ban)(?: thanh tich)?|phieu(?: tu)? danh gia)\b"
+                           r"[^?]*?\b(?:gom|co|ghi|viet)\b[^?]*?\b(?:muc|noi dung|phan|the nao|nhung gi)"
+                           # "Báo cáo thành tích … phải làm theo mẫu số mấy?": the form asked by its number
+                           r"|\b((?:bao cao|to trinh|bien ban)(?: thanh tich)?)\b[^?]*?\bmau\b(?: [a-z0-9]+){0,6}? "
+                           r"(?:so may|so bao nhieu|so nao)\b")
 _FORM = re.compile(r"\bmau(?: so)?\s*0?(\d{1,2})\b")
 
 
@@ -715,9 +723,10 @@ class Assistant:
         folded = fold(expanded)
         m = _FORM_BY_KIND.search(folded)
         if m and not out:
-            kind = m.group(1)
+            g = 1 if m.group(1) else 2
+            kind = m.group(g)
             # fold keeps one character for one: the form's kind is quoted as the question typed it
-            said = (expanded if len(folded) == len(expanded) else folded)[m.start(1):m.end(1)]
+            said = (expanded if len(folded) == len(expanded) else folded)[m.start(g):m.end(g)]
             if not named:
                 # the named province's texts, else the national ones: TT 03/2018's Mẫu báo cáo thành
                 # tích is the Ministry of Foreign Affairs' own form, not the one a question without a
@@ -816,6 +825,14 @@ class Assistant:
                 return no("outside-place", f"Câu hỏi hỏi {name} riêng của {here[0][1]}; các văn bản của địa phương này "
                                            f"trong kho không quy định tên, đối tượng, tiêu chuẩn hay mức thưởng của {name} "
                                            "đó (Luật Thi đua, khen thưởng giao Hội đồng nhân dân cấp tỉnh quy định).")
+        m = _MINISTRY_MEDAL.search(qwords)
+        if m and _ASKS_MEDAL_RULE.search(qwords):
+            rest = m.group("rest") + " "
+            ministry = next((name for name, fm in _MINISTRIES_FOLDED if rest.startswith(fm + " ")), None)
+            if ministry and _words(ministry) not in self._held_places:
+                name = {"ky niem chuong": "kỷ niệm chương", "huy hieu": "huy hiệu"}[m.group("kind")]
+                return no("outside-issuer", f"Câu hỏi hỏi {name} riêng của Bộ {ministry}; tên, đối tượng, tiêu chuẩn của "
+                                            f"{name} đó do bộ quy định, và kho không có văn bản nào của bộ này.")
         # 3b. A province's own text, of a province none of whose texts is held.
         if _ASKS_LOCAL_TEXT.search(folded_q) and not self._named_places(question):
             other = self._unheld_places(question)

@@ -254,6 +254,16 @@ def test_abstains_without_a_basis(assistant, question):
     ("Viên chức bị xếp loại không hoàn thành nhiệm vụ thì có bị chấm dứt hợp đồng làm việc không?", "other-field",
      "chấm dứt hợp đồng"),
     ("Người nhà nhận thay Huân chương truy tặng có phải nộp giấy chứng tử không?", "other-field", "chứng tử"),
+    # A form asked by its number ("mẫu số mấy") or a rating sheet's form: NĐ 152's and NĐ 233's
+    # annexed forms are not held.
+    ("Báo cáo thành tích đề nghị Huân chương Lao động phải viết theo mẫu số mấy?", "missing-form",
+     "Báo cáo thành tích"),
+    ("Mẫu phiếu tự đánh giá của viên chức gồm những mục nào?", "missing-form", "phiếu tự đánh giá"),
+    # Records asked as "which units were awarded" in a year; a ministry's own medal; the money of an
+    # organisation's award named with its executive committee.
+    ("Những cá nhân nào được tặng Bằng khen của Thủ tướng Chính phủ năm 2024?", "records", "kết quả khen thưởng"),
+    ("Kỷ niệm chương của Bộ Y tế tặng cho ai?", "outside-issuer", "Bộ Y tế"),
+    ("Bằng khen của Ban Chấp hành Hội Nông dân tỉnh kèm tiền thưởng bao nhiêu?", "outside-issuer", "Hội Nông dân"),
     # The amending law named without its year.
     ("Theo luật tđkt sửa đổi, Giấy khen cấp huyện còn không?", "missing-document", "06/2026/QH16"),
     # Far in meaning from everything held.
@@ -370,6 +380,8 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # the Ministry of Defence): a quote ends the name.
     ("Tiêu chuẩn danh hiệu Lao động tiên tiến đối với cán bộ, công chức, viên chức theo Luật 2022 là gì?",
      "06/2022/QH15", 24),
+    # The Foreign Ministry's Kỷ niệm chương is its circular's (TT 03/2018 Điều 15).
+    ("Kỷ niệm chương của Bộ Ngoại giao tặng cho đối tượng nào?", "03/2018/TT-BNG", None),
     # A campaign's own rule, not its records.
     ("Trong đợt thi đua cao điểm, tập thể được tặng Bằng khen cần tiêu chuẩn gì?", None, None),
     # Who sets the re-issue procedure: the handing-on provision is the answer.
