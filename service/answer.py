@@ -39,6 +39,8 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    not those of a text that is not yet in force on the day asked, nor those whose matter, by its
    head word, is another aspect than the question asks: a time, an amount, a design, criteria,
    the procedure);
+   or the best hit, a short one, only sends the matter to a text not held ("Thực hiện theo quy định
+   tại Hướng dẫn số 7886/HD-BNV") and the question does not ask which text to follow;
    or the best hit is a clause that the held decree's scope article (NĐ 152 Điều 1) hands on
    ("phân quyền", "phân cấp": Luật Điều 12 k2) and the question does not ask who regulates; or
    the best hit's article hands its details to a decree not held ("Chính phủ quy định chi tiết
@@ -471,6 +473,15 @@ def _asks_what_is_handed(folded_question: str, sentence: str, m: re.Match) -> bo
     return True
 
 
+# A provision that only sends its matter to another text by number ("3.1. Bằng khen …: Thực hiện
+# theo quy định tại Hướng dẫn số 7886/HD-BNV", "… thực hiện theo các quy định tại Điều 49, 50 và 51
+# Nghị định số 91/2017/NĐ-CP"), when it is short (folded).
+_REFERRAL = re.compile(r"\bthuc hien theo (?:cac )?(?:quy dinh|huong dan) (?:tai|cua) (?:(?:dieu|khoan) [0-9a-z, ]+? )?"
+                       r"(?:huong dan|nghi dinh|thong tu|quyet dinh|cong van|ke hoach) (?:so )?\d")
+REFERRAL_MAX_CHARS = 400
+# …which is the answer when the question asks which text to follow.
+_ASKS_WHICH_GUIDE = re.compile(r"\b(?:van ban nao|huong dan nao|nghi dinh nao|thong tu nao|theo (?:quy dinh|huong dan) (?:nao|gi)|"
+                               r"can cu (?:nao|vao dau|gi))\b")
 # The marker words of those sentences: a shared phrase must carry more than them.
 _MARKERS = {fold(w) for w in "quy định chi tiết cụ thể hướng dẫn theo của do việc thực hiện".split()}
 # Questions about who decides or regulates: a delegating provision is their answer ("gồm những ai"
@@ -908,6 +919,16 @@ class Assistant:
                     sentence = sentence[:240].rsplit(" ", 1)[0] + " …"
                 return no("delegated", f"Điều khoản tìm được chỉ dẫn chiếu nội dung được hỏi (“{phrase}”) sang văn "
                                        f"bản khác: {p.label}: “{sentence}”", p)
+            # …or the best hit only sends the matter to a text not held ("3.1. Bằng khen của Thủ tướng
+            # Chính phủ: Thực hiện theo quy định tại Hướng dẫn số 7886/HD-BNV …"): it says where the
+            # answer is, not what it is
+            lead = provisions[0]
+            m = _REFERRAL.search(fold(lead.text).lower())
+            if m and len(lead.text) <= REFERRAL_MAX_CHARS and not _ASKS_WHICH_GUIDE.search(qwords):
+                gone, _ = self._named_documents(lead.text[m.start():])
+                if gone:
+                    return no("delegated", f"Điều khoản tìm được chỉ dẫn chiếu sang {gone[0][1]}, văn bản này chưa có trong "
+                                           f"kho: {lead.label}: “{lead.text.strip()[:240]}”", lead)
             if self._lead_handed_on(provisions[0]):
                 p = provisions[0]
                 return no("delegated", f"Điều khoản tìm được giao nội dung được hỏi cho văn bản khác, và nghị định trong "

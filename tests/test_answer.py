@@ -264,6 +264,9 @@ def test_abstains_without_a_basis(assistant, question):
     ("Những cá nhân nào được tặng Bằng khen của Thủ tướng Chính phủ năm 2024?", "records", "kết quả khen thưởng"),
     ("Kỷ niệm chương của Bộ Y tế tặng cho ai?", "outside-issuer", "Bộ Y tế"),
     ("Bằng khen của Ban Chấp hành Hội Nông dân tỉnh kèm tiền thưởng bao nhiêu?", "outside-issuer", "Hội Nông dân"),
+    # The best hit only sends the matter to a guidance not held (KH 0125 III.3.1: Hướng dẫn 7886).
+    ("Theo KH 0125, cá nhân được đề nghị Bằng khen của Thủ tướng Chính phủ trong công tác bầu cử phải đạt tiêu "
+     "chuẩn gì?", "delegated", "7886"),
     # The amending law named without its year.
     ("Theo luật tđkt sửa đổi, Giấy khen cấp huyện còn không?", "missing-document", "06/2026/QH16"),
     # Far in meaning from everything held.
@@ -382,6 +385,9 @@ def test_abstains_and_says_why(assistant, question, reason, named):
      "06/2022/QH15", 24),
     # The Foreign Ministry's Kỷ niệm chương is its circular's (TT 03/2018 Điều 15).
     ("Kỷ niệm chương của Bộ Ngoại giao tặng cho đối tượng nào?", "03/2018/TT-BNG", None),
+    # …which is the answer when the question asks which text to follow.
+    ("KH 0125 Đắk Lắk: tiêu chuẩn Bằng khen của Thủ tướng trong khen thưởng bầu cử thực hiện theo văn bản nào?",
+     "0125/KH-UBND", None),
     # A campaign's own rule, not its records.
     ("Trong đợt thi đua cao điểm, tập thể được tặng Bằng khen cần tiêu chuẩn gì?", None, None),
     # Who sets the re-issue procedure: the handing-on provision is the answer.
