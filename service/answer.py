@@ -531,7 +531,10 @@ _SENTENCE = re.compile(r"(?<=[.;:])\s+|\n+")
 # "khoản 4 Điều 25", "Điều 14" in a detailing text's scope article (Điều 1, "Phạm vi điều chỉnh")
 _SCOPE_REF = re.compile(r"(?:khoản (?P<clause>\d+) )?Điều (?P<article>\d+[a-z]?)\b")
 # "Chính phủ quy định chi tiết Điều này": the whole article's details are in another text (folded).
-_DETAILS_ARTICLE = re.compile(r"\bquy dinh chi tiet (?:dieu|khoan) nay\b")
+_DETAILS_ARTICLE = re.compile(r"\bquy dinh chi tiet (?:dieu|khoan) nay\b"
+                              # "Việc xét tặng hoặc truy tặng danh hiệu “Bà mẹ Việt Nam anh hùng” được thực
+                              # hiện theo quy định của Ủy ban Thường vụ Quốc hội": the whole award handed on
+                              r"|^\d+\. viec xet tang(?: hoac truy tang)? danh hieu .{3,80}? (?:duoc )?thuc hien theo quy dinh cua\b")
 _SCOPE_PART = re.compile(r"phân quyền|phân cấp|quy định chi tiết|hướng dẫn thi hành")
 
 

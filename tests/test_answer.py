@@ -267,6 +267,9 @@ def test_abstains_without_a_basis(assistant, question):
     # The best hit only sends the matter to a guidance not held (KH 0125 III.3.1: Hướng dẫn 7886).
     ("Theo KH 0125, cá nhân được đề nghị Bằng khen của Thủ tướng Chính phủ trong công tác bầu cử phải đạt tiêu "
      "chuẩn gì?", "delegated", "7886"),
+    # A title whose whole award the Luật hands to another body (Điều 61 k2: Bà mẹ Việt Nam anh hùng,
+    # by the Standing Committee's rules): its detailed criteria are not held.
+    ("Bà mẹ có ba con là liệt sĩ có đủ tiêu chuẩn danh hiệu Bà mẹ Việt Nam anh hùng không?", "delegated", "Điều 61"),
     # The amending law named without its year.
     ("Theo luật tđkt sửa đổi, Giấy khen cấp huyện còn không?", "missing-document", "06/2026/QH16"),
     # Far in meaning from everything held.
@@ -388,6 +391,9 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # …which is the answer when the question asks which text to follow.
     ("KH 0125 Đắk Lắk: tiêu chuẩn Bằng khen của Thủ tướng trong khen thưởng bầu cử thực hiện theo văn bản nào?",
      "0125/KH-UBND", None),
+    # …while its money (NĐ 152 Điều 52) and whom it is for (Luật Điều 61 k1) are held.
+    ("Bà mẹ Việt Nam anh hùng được tặng kèm tiền thưởng bao nhiêu?", "152/2025/NĐ-CP", 52),
+    ("Danh hiệu Bà mẹ Việt Nam anh hùng để tặng cho ai?", "06/2022/QH15", 61),
     # A campaign's own rule, not its records.
     ("Trong đợt thi đua cao điểm, tập thể được tặng Bằng khen cần tiêu chuẩn gì?", None, None),
     # Who sets the re-issue procedure: the handing-on provision is the answer.
