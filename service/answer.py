@@ -66,7 +66,9 @@ Whether there is a basis is judged by explainable checks, in order (the first th
    chỉ tiêu"), a size ("kích thước bao nhiêu", "… ra sao"), an amount of money ("mức chi … là bao
    nhiêu", "bao nhiêu tỷ đồng"), or a date ("trước ngày nào"), that no retrieved provision states
    (a point is read with its clause's lead-in; a cited text's issue date is no date it sets; when
-   the question names a held text, that text must state it).
+   the question names a held text, that text must state it); a cap on a share ("tối đa bao nhiêu
+   phần trăm") must be stated as one ("không quá 15%", not "ít nhất 70%"), in a retrieved provision
+   or the clause of a retrieved point.
    (When the cited provisions lack it but another retrieved one states it, that one is cited
    too: "Bằng khen … kèm bao nhiêu tiền" cites the decree's amount beside the Luật's article.)
 
@@ -373,6 +375,12 @@ _STATES_FIGURE = {u: re.compile(rf"\b{_NUMBER}\s*(?:[a-z]+\s+){{0,2}}?(?:{v})\b"
 # "ngày 15 tháng 12" are a day and a month, not years or months counted.
 for _u in ("nam", "thang", "ngay"):
     _STATES_FIGURE[_u] = re.compile(rf"(?<!thang )(?<!ngay )\b{_NUMBER}\s*(?:[a-z]+\s+){{0,2}}?(?:{_FIGURE_UNITS[_u]})\b")
+# A share asked as a cap ("tỷ lệ … tối đa bao nhiêu phần trăm", "không quá bao nhiêu %") is stated as
+# one ("không quá 15%", "không vượt quá 20%", "mức tối đa bằng 20%"), not as a minimum ("ít nhất 70%").
+_ASKS_CAP = re.compile(r"\b(?:toi da|khong qua|khong vuot qua|vuot qua|gioi han|khong che)\b(?: [a-z]+){0,4}? "
+                       r"(?:bao nhieu|may) phan tram\b")
+_STATES_FIGURE["phan tram toi da"] = re.compile(rf"\b(?:khong qua|khong vuot qua|toi da|duoi)(?: la| bang)? {_NUMBER}"
+                                               r"(?: \d+)? phan tram\b")
 # "Khung Bằng khen có kích thước bao nhiêu?": a size asked without its unit (folded).
 _ASKS_SIZE = re.compile(r"\bkich thuoc\b(?: [a-z0-9]+){0,6}? (?:la )?(?:bao nhieu|may|bn|the nao|nhu the nao|ra sao)\b")
 # Money is stated as an amount ("5 triệu đồng", "1,5 lần mức lương cơ sở"): no free words between the
@@ -405,6 +413,8 @@ def _asked_figures(words: str) -> list[str]:
     """The units of the figures a question asks (its _figure_words): "cm" for a size, "tien" for an
     amount of money, "ngay nao" for a date."""
     asked = _ASKS_FIGURE.findall(words) or (["tien"] if _ASKS_AMOUNT.search(words) else [])
+    if _ASKS_CAP.search(words):  # "tỷ lệ … tối đa bao nhiêu phần trăm": a cap, not "ít nhất 70%"
+        asked = ["phan tram toi da" if u == "phan tram" else u for u in asked]
     if _ASKS_SIZE.search(words):  # "kích thước bao nhiêu": a measurement, in cm or mm
         asked.append("cm")
     if _ASKS_DATE.search(words):
@@ -1517,9 +1527,15 @@ class Assistant:
                 continue
             # one that states it in its own words first, then a point by its clause's lead-in
             extra = next((p for own in (False, True) for p in provisions if p not in out and states(unit, p, own)), None)
+            if extra is None and unit == "phan tram toi da":
+                # …else, for a cap (rarely stated, so its word settles it), the whole clause of a
+                # retrieved point (TT 03 Điều 9 k2: its point d caps the share of Chiến sỹ thi đua cơ sở)
+                clauses = (self.library.provision(p.id.rsplit(".", 1)[0]) for p in provisions if p.kind == "point")
+                extra = next((c for c in clauses if c is not None and c not in out and states(unit, c, False)), None)
             if extra is None:
                 return chosen, {"tien": "tiền", "ty": "tỷ đồng", "phan tram": "phần trăm", "suat": "suất", "chi tieu": "chỉ tiêu",
-                                "thanh vien": "thành viên", "ngay nao": "ngày nào"}.get(unit, unit)
+                                "thanh vien": "thành viên", "ngay nao": "ngày nào",
+                                "phan tram toi da": "tỷ lệ tối đa"}.get(unit, unit)
             out.insert(1, extra)
         return out[:MAX_CITATIONS + 1], None
 

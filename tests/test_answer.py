@@ -270,6 +270,9 @@ def test_abstains_without_a_basis(assistant, question):
     # A title whose whole award the Luật hands to another body (Điều 61 k2: Bà mẹ Việt Nam anh hùng,
     # by the Standing Committee's rules): its detailed criteria are not held.
     ("Bà mẹ có ba con là liệt sĩ có đủ tiêu chuẩn danh hiệu Bà mẹ Việt Nam anh hùng không?", "delegated", "Điều 61"),
+    # A cap on a share asked, where the texts state only minimums ("ít nhất 70%").
+    ("Theo Luật 2022, số người được công nhận Lao động tiên tiến tối đa bao nhiêu phần trăm số cán bộ của đơn vị?",
+     "no-figure", "tỷ lệ tối đa"),
     # The amending law named without its year.
     ("Theo luật tđkt sửa đổi, Giấy khen cấp huyện còn không?", "missing-document", "06/2026/QH16"),
     # Far in meaning from everything held.
@@ -394,6 +397,12 @@ def test_abstains_and_says_why(assistant, question, reason, named):
     # …while its money (NĐ 152 Điều 52) and whom it is for (Luật Điều 61 k1) are held.
     ("Bà mẹ Việt Nam anh hùng được tặng kèm tiền thưởng bao nhiêu?", "152/2025/NĐ-CP", 52),
     ("Danh hiệu Bà mẹ Việt Nam anh hùng để tặng cho ai?", "06/2022/QH15", 61),
+    # Caps the texts state (NĐ 233 Điều 12 k6; TT 03 Điều 9 k2 d, in the clause of a retrieved point),
+    # and a minimum.
+    ("Tỷ lệ viên chức được xếp loại hoàn thành xuất sắc nhiệm vụ không vượt quá bao nhiêu phần trăm?",
+     "233/2026/NĐ-CP", 12),
+    ("Trong ngành Ngoại giao, số Chiến sỹ thi đua cơ sở được bình xét tối đa bao nhiêu phần trăm?", "03/2018/TT-BNG", 9),
+    ("Tập thể lao động xuất sắc phải có ít nhất bao nhiêu phần trăm cá nhân đạt Lao động tiên tiến?", "06/2022/QH15", 27),
     # A campaign's own rule, not its records.
     ("Trong đợt thi đua cao điểm, tập thể được tặng Bằng khen cần tiêu chuẩn gì?", None, None),
     # Who sets the re-issue procedure: the handing-on provision is the answer.
