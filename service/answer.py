@@ -168,6 +168,7 @@ _OWN_AWARD = re.compile(rf"\b(?:{_AWARD_KINDS})\b"
 _PROVINCE_MEDAL = re.compile(r"\b(?P<kind>ky niem chuong|huy hieu)\b(?: [a-z]+){0,2}? (?:cua )?(?:tinh|thanh pho)\b")
 # …and a ministry's ("Kỷ niệm chương của Bộ Nội vụ"): Luật Điều 71 k2 leaves it to the ministry.
 _MINISTRY_MEDAL = re.compile(r"\b(?P<kind>ky niem chuong|huy hieu)\b(?: [a-z]+){0,2}? cua bo (?P<rest>[a-z ]+)")
+_MEDAL_NAMES = {"ky niem chuong": "kỷ niệm chương", "huy hieu": "huy hiệu"}
 _ASKS_MEDAL_RULE = re.compile(r"\b(?:tieu chuan|tieu chi|dieu kien|doi tuong|ten (?:la|goi)|bao nhieu nam|may nam|"
                               r"tien thuong|muc thuong|thu tuc|ho so|xet tang|(?:tang|trao) cho (?:nhung )?ai)\b")
 _ASKS_RULE = re.compile(r"\b(?:tieu chuan|dieu kien|quy che|thu tuc|ho so|quy trinh|xet tang|doi tuong|tien thuong|"
@@ -492,6 +493,16 @@ REFERRAL_MAX_CHARS = 400
 # …which is the answer when the question asks which text to follow.
 _ASKS_WHICH_GUIDE = re.compile(r"\b(?:van ban nao|huong dan nao|nghi dinh nao|thong tu nao|theo (?:quy dinh|huong dan) (?:nao|gi)|"
                                r"can cu (?:nao|vao dau|gi))\b")
+def _handing_on(folded_sentence: str) -> tuple[str, re.Match | None]:
+    """How a (folded, lower-case) sentence treats its matter: "handed" to a text or body not held,
+    "held" (handed to the Government, whose decree is held: "Chính phủ quy định chi tiết …"), or
+    "plain"; with the delegating phrase found."""
+    m = _DELEGATES.search(folded_sentence)
+    if m is None:
+        return "plain", None
+    return ("held" if _TO_HELD_BODY.search(folded_sentence[max(0, m.start() - 30):m.end()]) else "handed"), m
+
+
 # The marker words of those sentences: a shared phrase must carry more than them.
 _MARKERS = {fold(w) for w in "quy định chi tiết cụ thể hướng dẫn theo của do việc thực hiện".split()}
 # Questions about who decides or regulates: a delegating provision is their answer ("gồm những ai"
@@ -845,7 +856,7 @@ class Assistant:
                      if p.kind not in ("clause", "point")]
             kind = m.group("kind")
             if here and not any(kind in t and self._speaks_of_award(here[0][1], qwords, [t]) for t in texts):
-                name = {"ky niem chuong": "kỷ niệm chương", "huy hieu": "huy hiệu"}[kind]
+                name = _MEDAL_NAMES[kind]
                 return no("outside-place", f"Câu hỏi hỏi {name} riêng của {here[0][1]}; các văn bản của địa phương này "
                                            f"trong kho không quy định tên, đối tượng, tiêu chuẩn hay mức thưởng của {name} "
                                            "đó (Luật Thi đua, khen thưởng giao Hội đồng nhân dân cấp tỉnh quy định).")
@@ -854,7 +865,7 @@ class Assistant:
             rest = m.group("rest") + " "
             ministry = next((name for name, fm in _MINISTRIES_FOLDED if rest.startswith(fm + " ")), None)
             if ministry and _words(ministry) not in self._held_places:
-                name = {"ky niem chuong": "kỷ niệm chương", "huy hieu": "huy hiệu"}[m.group("kind")]
+                name = _MEDAL_NAMES[m.group("kind")]
                 return no("outside-issuer", f"Câu hỏi hỏi {name} riêng của Bộ {ministry}; tên, đối tượng, tiêu chuẩn của "
                                             f"{name} đó do bộ quy định, và kho không có văn bản nào của bộ này.")
         # 3b. A province's own text, of a province none of whose texts is held.
@@ -1183,10 +1194,10 @@ class Assistant:
                 if not found:
                     continue
                 fs = fold(sentence).strip().lower()
-                m = _DELEGATES.search(fs)
-                if m:
-                    if _TO_HELD_BODY.search(fs[max(0, m.start() - 30):m.end()]):
-                        continue  # "Chính phủ quy định chi tiết …": the Government's decree is held
+                kind, m = _handing_on(fs)
+                if kind == "held":
+                    continue  # "Chính phủ quy định chi tiết …": the Government's decree is held
+                if kind == "handed":
                     if not _asks_what_is_handed(asked, fs, m):
                         continue  # it hands on a time, the question asks the papers
                     for g in found:
@@ -1242,11 +1253,7 @@ class Assistant:
                 if p.kind in ("clause", "point"):
                     continue
                 for sentence in _LINE_SENTENCE.split(fast_normalize(p.text)):
-                    fs = fold(sentence).strip().lower()
-                    m = _DELEGATES.search(fs)
-                    kind = "plain" if not m else "held" if _TO_HELD_BODY.search(fs[max(0, m.start() - 30):m.end()]) \
-                        else "handed"
-                    units.append((p, sentence, kind))
+                    units.append((p, sentence, _handing_on(fold(sentence).strip().lower())[0]))
         wanted = set().union(*(grams(s) for _, s, kind in units if kind == "handed"))
         out: dict[tuple[str, ...], list[tuple[Provision, str, str]]] = {}
         for p, sentence, kind in units:
@@ -1281,8 +1288,7 @@ class Assistant:
                     continue
                 for p, sentence, kind in said:
                     fs = fold(sentence).strip().lower()
-                    m = _DELEGATES.search(fs)
-                    if kind == "handed" and _asks_what_is_handed(asked, fs, m):
+                    if kind == "handed" and _asks_what_is_handed(asked, fs, _handing_on(fs)[1]):
                         return p, sentence, " ".join(toks[i:i + n])
         return None
 
